@@ -1,0 +1,109 @@
+# KVM_CAP_MAX_GPA_BITS: kernel series, selftests, userspace library and the
+# QEMU rig that builds and tests all of it.  See README.md.
+#
+#   make run      build what is missing, boot the patched 6.12 kernel in every
+#                 cell and print the GPA-width table
+#   make check    everything's tests: rig self-tests, library unit tests, and
+#                 every kernel version x {unpatched, patched} x every cell
+SHELL      := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VERSIONS   := 6.12 6.1
+B          := $(CURDIR)/build
+RIG        := $(CURDIR)/rig
+PY         := /usr/bin/python3
+CELLS      ?=
+export CCACHE_DIR := $(B)/ccache
+
+# Debian packages the rig needs; installed on first use (as root).
+PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 busybox-static \
+	flex bison bc libelf-dev libssl-dev cpio ccache xz-utils python3 \
+	make gcc libc6-dev file git
+
+.PHONY: all run check deps kernels guests tools unit-tests rig-tests \
+	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
+	boot clean distclean bench
+
+all: kernels guests
+
+deps: $(B)/.deps-ok
+$(B)/.deps-ok: Makefile
+	@mkdir -p $(B)
+	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq >/dev/null && \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@touch $@
+
+# --- kernel trees, kernels, guests -----------------------------------------
+define version_rules
+tree-$(1): deps
+	@$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
+	@[ -d $(B)/src/$(1)-base ] || git -C $(B)/src/$(1) worktree add -q --detach $(B)/src/$(1)-base rig-base
+
+kernel-$(1): tree-$(1)
+	@$(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
+	@$(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
+
+guest-$(1): kernel-$(1) tools
+	@$(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
+	@cp $(B)/tools/bin/* $(B)/guest/$(1)/bin/ 2>/dev/null || true
+	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/*
+
+export-$(1):
+	@$(RIG)/export-patches.sh $(B)/src/$(1) $(CURDIR)/patches/$(1)
+
+reset-$(1):
+	@git -C $(B)/src/$(1) reset -q --hard rig-base && rm -f $(B)/src/$(1)/.git/rig-series
+	@$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
+endef
+$(foreach v,$(VERSIONS),$(eval $(call version_rules,$(v))))
+
+kernels: $(foreach v,$(VERSIONS),kernel-$(v))
+guests: $(foreach v,$(VERSIONS),guest-$(v))
+
+# Userspace tools that go into the guest (none yet).
+tools:
+	@mkdir -p $(B)/tools/bin
+
+# --- tests ------------------------------------------------------------------
+rig-tests:
+	@$(PY) -m unittest discover -s $(RIG)/tests -t $(RIG) -q
+
+unit-tests: rig-tests
+
+$(B)/check.json: Makefile
+	@mkdir -p $(B)
+	@printf '{"runs": [\n' > $@
+	@sep=""; for v in $(VERSIONS); do for var in base patched; do \
+		src=$(B)/src/$$v; [ $$var = base ] && src=$(B)/src/$$v-base; \
+		printf '%s{"kernel": "%s", "variant": "%s", "bzimage": "%s", "initrd": "%s", "plan": "%s"}\n' \
+			"$$sep" $$v $$var $$src/arch/x86/boot/bzImage $(B)/guest/$$v.cpio $(RIG)/plans/$$v.tests >> $@; \
+		sep=","; done; done
+	@printf ']}\n' >> $@
+
+check: unit-tests guests $(B)/check.json
+	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
+	@$(PY) $(RIG)/rig.py check --config $(B)/check.json --log-dir $(B)/logs/check $(if $(CELLS),--cells $(CELLS))
+
+# Ad-hoc: make boot V=6.12 VARIANT=patched CELL=npt4-pa52 CMD='...' [EXTRA=dir]
+V ?= 6.12
+VARIANT ?= patched
+CELL ?= npt4-pa52
+CMD ?= cat /proc/cpuinfo
+boot: guest-$(V)
+	@$(PY) $(RIG)/rig.py boot --cell $(CELL) --cmd '$(CMD)' $(if $(EXTRA),--extra $(EXTRA)) \
+		--kernel $(B)/src/$(V)$(if $(filter base,$(VARIANT)),-base)/arch/x86/boot/bzImage \
+		--initrd $(B)/guest/$(V).cpio
+
+run: guest-6.12
+	@$(PY) $(RIG)/table.py --build $(B)
+
+clean:
+	rm -rf $(B)/guest $(B)/logs $(B)/tools $(B)/check.json
+
+distclean:
+	rm -rf $(B)

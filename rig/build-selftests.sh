@@ -1,0 +1,14 @@
+#!/bin/sh
+# Build the named KVM selftests (static, so the busybox initramfs needs no
+# libc) and copy them, flattened, to OUTDIR.
+# usage: build-selftests.sh TREE OUTDIR TEST...   (TEST as in the KVM Makefile,
+#        e.g. set_memory_region_test or x86_64/cpuid_test)
+set -eu
+tree=$(readlink -f "$1") out=$2; shift 2
+kdir=$tree/tools/testing/selftests/kvm
+export CCACHE_DIR="${CCACHE_DIR:-$(dirname "$(readlink -f "$0")")/../build/ccache}"
+targets=""
+for t in "$@"; do targets="$targets $kdir/$t"; done
+make -s -C "$kdir" -j"$(nproc)" CC="ccache gcc" EXTRA_CFLAGS=-static $targets
+mkdir -p "$out"
+for t in "$@"; do cp "$kdir/$t" "$out/"; done

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""The rig: boot rig kernels under QEMU/TCG in named cells and collect results.
+
+  rig.py boot   --kernel K --initrd I --cell C [--extra DIR] --cmd CMD
+  rig.py tests  --kernel K --initrd I --cell C --plan FILE --log-dir D
+  rig.py check  --config FILE          (everything `make check` runs)
+  rig.py cells                         (list the cells)
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+import cpio      # noqa: E402
+import logscan   # noqa: E402
+import tap       # noqa: E402
+
+QEMU = "qemu-system-x86_64"
+BOOT_SLACK = 90          # seconds on top of the tests' own timeouts
+
+
+def read_cells(path=os.path.join(HERE, "cells")):
+    cells = {}
+    with open(path) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split(None, 2)
+            if len(parts) < 2:
+                raise SystemExit("rig: malformed cell line: %r" % line)
+            cells[parts[0]] = {"cpu": parts[1], "append": parts[2] if len(parts) > 2 else ""}
+    return cells
+
+
+def read_plan(path):
+    """Plan lines: '<name> <timeout> <command...>'.  Returns the lines checked."""
+    tests = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            parts = s.split(None, 2)
+            if len(parts) < 3 or not parts[1].isdigit():
+                raise SystemExit("rig: %s:%d: want '<name> <timeout> <command>'" % (path, n))
+            tests.append((parts[0], int(parts[1]), parts[2]))
+    return tests
+
+
+class Boot:
+    def __init__(self, console, results, rc, timed_out, seconds):
+        self.console, self.results, self.qemu_rc = console, results, rc
+        self.timed_out, self.seconds = timed_out, seconds
+        self.splats = logscan.scan(console)
+        self.parsed = tap.parse(results)
+
+
+def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_append=""):
+    """Boot once.  plan_entries are cpio entries appended to the initramfs."""
+    for p in (kernel, initrd):
+        if not os.path.isfile(p):
+            raise SystemExit("rig: missing %s (run make first)" % p)
+    tmp = tempfile.mkdtemp(prefix="rig-")
+    try:
+        plan = os.path.join(tmp, "plan.cpio")
+        cpio.write(plan, [("rig", None, 0o755)] + plan_entries)
+        combined = os.path.join(tmp, "initrd.cpio")
+        with open(combined, "wb") as out:
+            for p in (initrd, plan):
+                with open(p, "rb") as f:
+                    shutil.copyfileobj(f, out)
+        con, res = os.path.join(tmp, "console.log"), os.path.join(tmp, "results.log")
+        append = "console=ttyS0 rdinit=/init panic=-1 %s %s" % (cell["append"], extra_append)
+        cmd = [QEMU, "-nodefaults", "-display", "none", "-no-reboot",
+               "-accel", "tcg,thread=single", "-cpu", cell["cpu"], "-smp", "2", "-m", "2G",
+               "-kernel", kernel, "-initrd", combined, "-append", append.strip(),
+               "-serial", "file:" + con, "-serial", "file:" + res, "-monitor", "none"]
+        t0 = time.time()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        timed_out = False
+        try:
+            qout, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            qout, _ = proc.communicate()
+            timed_out = True
+        secs = time.time() - t0
+        console = _read(con)
+        if qout:
+            console += "\n[qemu] " + qout.decode(errors="replace")
+        results = _read(res)
+        if log_prefix:
+            os.makedirs(os.path.dirname(log_prefix), exist_ok=True)
+            with open(log_prefix + ".console.log", "w") as f:
+                f.write(console)
+            with open(log_prefix + ".results.log", "w") as f:
+                f.write(results)
+        return Boot(console, results, proc.returncode, timed_out, secs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read(p):
+    try:
+        with open(p, "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def boot_problems(b, want_end=True):
+    """Reasons a boot as a whole is not trustworthy (besides test results)."""
+    probs = []
+    if b.timed_out:
+        probs.append("guest did not power off within the timeout")
+    if not b.parsed.began:
+        probs.append("guest never reported back (no RIG-BEGIN on the result port)")
+    elif want_end and not b.parsed.ended:
+        probs.append("guest stopped before RIG-END")
+    if b.splats:
+        probs.append("%d kernel splat line(s) in the console log" % len(b.splats))
+    return probs
+
+
+def cmd_boot(a):
+    cells = read_cells()
+    if a.cell not in cells:
+        raise SystemExit("rig: unknown cell %r (have: %s)" % (a.cell, ", ".join(cells)))
+    entries = [("rig/cmd", a.cmd.encode() + b"\n", 0o644)]
+    if a.extra:
+        if not os.path.isdir(a.extra):
+            raise SystemExit("rig: --extra %s is not a directory" % a.extra)
+        entries += cpio.tree_entries(a.extra, "rig/extra")
+    b = boot(a.kernel, a.initrd, cells[a.cell], entries, a.timeout, a.log)
+    for line in b.parsed.out:
+        print(line)
+    probs = boot_problems(b)
+    if b.parsed.exit is None and not probs:
+        probs.append("no exit status reported")
+    for p in probs:
+        print("rig: %s: %s" % (a.cell, p), file=sys.stderr)
+    for line in logscan.context(b.console, b.splats):
+        print(line, file=sys.stderr)
+    if probs:
+        if a.verbose or not b.splats:
+            sys.stderr.write(b.console[-4000:] + "\n")
+        return 125
+    return b.parsed.exit
+
+
+def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta):
+    """Boot once with a test plan.  Returns result dicts, boot-level ones included."""
+    tests = read_plan(plan)
+    text = "".join("%s %d %s\n" % t for t in tests)
+    timeout = sum(t[1] for t in tests) + BOOT_SLACK
+    b = boot(kernel, initrd, cell, [("rig/tests", text.encode(), 0o644)], timeout, log_prefix)
+    out = []
+    seen = set()
+    for r in b.parsed.results:
+        seen.add(r["test"])
+        out.append(dict(meta, cell=cell_name, **r))
+    for name, _, _ in tests:
+        if name not in seen:
+            out.append(dict(meta, cell=cell_name, test=name, result="not ok",
+                            duration_ms=None, detail="no result (guest died or hung)", output=[]))
+    probs = boot_problems(b)
+    if probs:
+        detail = "; ".join(probs)
+        ctx = logscan.context(b.console, b.splats) or b.console.splitlines()[-30:]
+        out.append(dict(meta, cell=cell_name, test="boot", result="not ok", duration_ms=int(b.seconds * 1000),
+                        detail=detail, output=ctx))
+    else:
+        out.append(dict(meta, cell=cell_name, test="boot", result="ok",
+                        duration_ms=int(b.seconds * 1000), detail="", output=[]))
+    return out, b
+
+
+def read_known(path=os.path.join(HERE, "known-skips")):
+    """'test  kernel/variant-glob  cell-glob  reason' lines: skips with a known reason."""
+    import fnmatch
+    rules = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                s = line.strip()
+                if s and not s.startswith("#"):
+                    parts = s.split(None, 3)
+                    if len(parts) < 4:
+                        raise SystemExit("rig: %s: want 'test kernel/variant cell reason': %r" % (path, s))
+                    rules.append(tuple(parts))
+
+    def lookup(test, key, cell):
+        for t, k, c, why in rules:
+            if fnmatch.fnmatch(test, t) and fnmatch.fnmatch(key, k) and fnmatch.fnmatch(cell, c):
+                return why
+        return None
+    return lookup
+
+
+def classify(r, known):
+    """Final verdict for one result: ok, not ok, or skip (skips need a reason)."""
+    key = "%s/%s" % (r["kernel"], r["variant"])
+    if r["result"] == "skip":
+        why = known(r["test"], key, r["cell"])
+        if why:
+            return "skip", why
+        return "not ok", "skipped, and rig/known-skips gives no reason: " + (r["detail"] or "")
+    return r["result"], r["detail"]
+
+
+def cmd_check(a):
+    """Run every (kernel, variant, cell) in the config and summarise."""
+    with open(a.config) as f:
+        cfg = json.load(f)
+    cells = read_cells()
+    known = read_known()
+    only_cells = a.cells.split(",") if a.cells else list(cells)
+    for c in only_cells:
+        if c not in cells:
+            raise SystemExit("rig: unknown cell %r" % c)
+    results = []
+    t_start = time.time()
+    for run in cfg["runs"]:
+        for cell in only_cells:
+            meta = {"kernel": run["kernel"], "variant": run["variant"]}
+            prefix = os.path.join(a.log_dir, "%s-%s-%s" % (run["kernel"], run["variant"], cell))
+            rs, b = run_tests(run["bzimage"], run["initrd"], cell, cells[cell], run["plan"], prefix, meta)
+            for r in rs:
+                verdict, why = classify(r, known)
+                r["verdict"], r["why"] = verdict, why
+                line = "%-7s %s/%s %-12s %s" % (verdict, r["kernel"], r["variant"], cell, r["test"])
+                if why:
+                    line += "  # " + why
+                print(line, flush=True)
+                if verdict == "not ok":
+                    for o in r["output"][-40:]:
+                        print("        | " + o)
+                results.append(r)
+    summary = os.path.join(a.log_dir, "summary.json")
+    with open(summary, "w") as f:
+        json.dump([{k: r[k] for k in ("kernel", "variant", "cell", "test", "verdict", "result",
+                                       "why", "duration_ms")} for r in results], f, indent=1)
+    diffs = compare_variants(results)
+    for d in diffs:
+        print("not ok  " + d)
+    passed = sum(r["verdict"] == "ok" for r in results)
+    failed = sum(r["verdict"] == "not ok" for r in results) + len(diffs)
+    skipped = sum(r["verdict"] == "skip" for r in results)
+    print("# summary: %s (%.0f s)" % (summary, time.time() - t_start))
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+def compare_variants(results, own=("max_gpa_test", "gpa_width_repro", "kvm_gpa_bits")):
+    """Upstream tests must give the same result on the unpatched and the patched kernel."""
+    by = {}
+    for r in results:
+        if r["test"] == "boot" or any(r["test"].endswith(o) for o in own):
+            continue
+        by.setdefault((r["kernel"], r["cell"], r["test"]), {})[r["variant"]] = r["result"]
+    out = []
+    for (k, c, t), v in sorted(by.items()):
+        if "base" in v and "patched" in v and v["base"] != v["patched"]:
+            out.append("%s %s %s: unpatched says %s, patched says %s" % (k, c, t, v["base"], v["patched"]))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="verb", required=True)
+    b = sub.add_parser("boot", help="boot a kernel in a cell and run one command")
+    b.add_argument("--kernel", required=True)
+    b.add_argument("--initrd", required=True)
+    b.add_argument("--cell", required=True)
+    b.add_argument("--extra", help="directory copied to /rig/extra (the command's cwd)")
+    b.add_argument("--cmd", required=True)
+    b.add_argument("--timeout", type=int, default=600)
+    b.add_argument("--log", help="write <LOG>.console.log and <LOG>.results.log")
+    b.add_argument("-v", "--verbose", action="store_true")
+    c = sub.add_parser("check", help="run the test plan of every kernel in every cell")
+    c.add_argument("--config", required=True)
+    c.add_argument("--log-dir", required=True)
+    c.add_argument("--cells", help="comma-separated subset of cells")
+    sub.add_parser("cells", help="list the cells")
+    a = ap.parse_args()
+    if a.verb == "boot":
+        return cmd_boot(a)
+    if a.verb == "check":
+        return cmd_check(a)
+    for name, c in read_cells().items():
+        print("%-14s -cpu %s %s" % (name, c["cpu"], c["append"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
