@@ -23,7 +23,7 @@ want=$(cat "$@" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$tree/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	echo "build-kernel: configuring $tree"
 	mk tinyconfig >/dev/null
-	(cd "$tree" && KCONFIG_CONFIG=.config ./scripts/kconfig/merge_config.sh -m -Q .config "$@" >/dev/null)
+	(cd "$tree" && KCONFIG_CONFIG=.config ./scripts/kconfig/merge_config.sh -m .config "$@" >/dev/null)
 	mk olddefconfig >/dev/null
 	"$rig/check-config.sh" "$tree/.config" "$@"
 	echo "$want" > "$stamp"

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * kvm-gpa-bits: print how many guest-physical address bits KVM can map.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "kvmgpa.h"
+
+enum { EXIT_FITS = 0, EXIT_DOES_NOT_FIT = 1, EXIT_ERROR = 2 };
+
+static void usage(FILE *f, const char *argv0)
+{
+	fprintf(f,
+		"usage: %s [--json] [--vm] [--device PATH] [--check GPA SIZE]\n"
+		"\n"
+		"Print N, the number of guest-physical address bits KVM can map:\n"
+		"guest memory and 64-bit BARs must end at or below 2^N.\n"
+		"\n"
+		"  --json           print the result as JSON\n"
+		"  --vm             ask a freshly created VM instead of /dev/kvm\n"
+		"  --device PATH    the KVM device (default /dev/kvm)\n"
+		"  --check GPA SIZE exit 0 if [GPA, GPA+SIZE) fits below 2^N, 1 if not\n"
+		"  --help           this text\n"
+		"  --version        the library version\n"
+		"\n"
+		"Exit status: 0 success (or the region fits), 1 the region does not fit,\n"
+		"2 an error (no KVM, no permission, bad arguments).\n", argv0);
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno || *end) ? -1 : 0;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void json_int_or_null(int v)
+{
+	if (v < 0)
+		printf("null");
+	else
+		printf("%d", v);
+}
+
+static void print_json(const struct kvmgpa_result *r, bool vm, int check, uint64_t gpa,
+		       uint64_t size)
+{
+	unsigned int i;
+
+	printf("{\"bits\": %u, \"max_gpa\": \"0x%" PRIx64 "\", \"source\": ",
+	       r->bits, kvmgpa_max_gpa(r->bits));
+	json_string(kvmgpa_source_name(r->source));
+	printf(", \"explanation\": ");
+	json_string(r->explanation);
+	printf(", \"asked\": \"%s\", \"skipped\": [", vm ? "vm" : "system");
+	for (i = 0; i < r->nr_skipped; i++) {
+		if (i)
+			printf(", ");
+		json_string(r->skipped[i]);
+	}
+	printf("], \"capability\": ");
+	json_int_or_null(r->cap_bits);
+	printf(", \"capability_number\": %lu, \"guest_phys_addr_size\": ", kvmgpa_cap_number());
+	json_int_or_null(r->guest_phys_bits);
+	printf(", \"maxphyaddr\": ");
+	json_int_or_null(r->maxphyaddr);
+	if (check)
+		printf(", \"check\": {\"gpa\": \"0x%" PRIx64 "\", \"size\": \"0x%" PRIx64
+		       "\", \"fits\": %s}", gpa, size,
+		       kvmgpa_region_fits(r->bits, gpa, size) ? "true" : "false");
+	printf("}\n");
+}
+
+static void print_text(const struct kvmgpa_result *r, int check, uint64_t gpa, uint64_t size)
+{
+	unsigned int i;
+
+	printf("max GPA bits: %u\n", r->bits);
+	printf("highest GPA:  0x%" PRIx64 "\n", kvmgpa_max_gpa(r->bits));
+	printf("source:       %s\n", kvmgpa_source_name(r->source));
+	printf("explanation:  %s\n", r->explanation);
+	for (i = 0; i < r->nr_skipped; i++)
+		printf("skipped:      %s\n", r->skipped[i]);
+	if (check)
+		printf("region [0x%" PRIx64 ", +0x%" PRIx64 "): %s\n", gpa, size,
+		       kvmgpa_region_fits(r->bits, gpa, size) ? "fits" : "does NOT fit");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "vm", no_argument, NULL, 'v' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *device = "/dev/kvm";
+	bool json = false, vm = false;
+	struct kvmgpa_result res;
+	uint64_t gpa = 0, size = 0;
+	int check = 0, opt, kvm, fd;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			vm = true;
+			break;
+		case 'd':
+			device = optarg;
+			break;
+		case 'c':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case 'V':
+			printf("kvm-gpa-bits %s\n", KVMGPA_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return EXIT_ERROR;
+		}
+	}
+	if (check) {
+		if (argc - optind != 2 || parse_u64(argv[optind], &gpa) ||
+		    parse_u64(argv[optind + 1], &size)) {
+			fprintf(stderr, "%s: --check wants GPA and SIZE, as decimal or 0x hex numbers\n",
+				argv[0]);
+			return EXIT_ERROR;
+		}
+	} else if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", argv[0], argv[optind]);
+		return EXIT_ERROR;
+	}
+
+	kvm = open(device, O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		int e = errno;
+
+		fprintf(stderr, "%s: cannot open %s: %s", argv[0], device, strerror(e));
+		if (e == ENOENT)
+			fprintf(stderr, " (is KVM enabled and its module loaded?)");
+		else if (e == EACCES || e == EPERM)
+			fprintf(stderr, " (is this user in the group that owns %s?)", device);
+		fprintf(stderr, "\n");
+		return EXIT_ERROR;
+	}
+	fd = kvm;
+	if (vm) {
+		fd = ioctl(kvm, KVM_CREATE_VM, 0);
+		if (fd < 0) {
+			fprintf(stderr, "%s: KVM_CREATE_VM failed: %s\n", argv[0], strerror(errno));
+			close(kvm);
+			return EXIT_ERROR;
+		}
+	}
+	if (kvmgpa_query(fd, &res)) {
+		fprintf(stderr, "%s: query failed\n", argv[0]);
+		return EXIT_ERROR;
+	}
+	if (json)
+		print_json(&res, vm, check, gpa, size);
+	else
+		print_text(&res, check, gpa, size);
+	if (fd != kvm)
+		close(fd);
+	close(kvm);
+
+	if (check && !kvmgpa_region_fits(res.bits, gpa, size))
+		return EXIT_DOES_NOT_FIT;
+	return EXIT_FITS;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A minimal x86-64 VM for the demo VMM and the reproducer: one vCPU in
+ * 64-bit mode, low memory identity-mapped, and "windows": guest-virtual pages
+ * that can point at any guest-physical address.
+ */
+#ifndef MINIVM_H
+#define MINIVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#define MINIVM_LOW_SIZE		0x200000ull	/* slot 0: [0, 2 MiB) */
+#define MINIVM_WINDOW_GVA	0x200000ull	/* window i is at +i * 4 KiB */
+#define MINIVM_PAGE		0x1000ull
+
+struct minivm {
+	int kvm, vm, vcpu;
+	struct kvm_run *run;
+	uint8_t *low;			/* host view of slot 0 */
+	unsigned int guest_maxphyaddr;
+};
+
+enum minivm_outcome {
+	MINIVM_HLT,		/* the guest program finished */
+	MINIVM_MMIO,		/* an MMIO exit, recorded in the run struct */
+	MINIVM_TIMEOUT,		/* no exit to userspace within the time limit */
+	MINIVM_OTHER,		/* any other exit; see run->exit_reason */
+	MINIVM_ERROR,		/* KVM_RUN failed */
+};
+
+/* Returns 0, or -errno with a message in @err. */
+int minivm_create(struct minivm *m, int kvm_fd, char *err, size_t errlen);
+void minivm_destroy(struct minivm *m);
+
+/* Point window @i at @gpa. */
+uint64_t minivm_window(struct minivm *m, unsigned int i, uint64_t gpa);
+
+/* Set a memslot; returns 0 or -errno (the kernel's answer). */
+int minivm_set_slot(struct minivm *m, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+
+/*
+ * Run "store @val to @gva (if @write), load it back into RAX, HLT" from the
+ * start.  The result of the load is left in *@loaded on MINIVM_HLT.
+ */
+void minivm_start(struct minivm *m, uint64_t gva, uint64_t val, bool write);
+enum minivm_outcome minivm_run(struct minivm *m, unsigned int timeout_ms);
+uint64_t minivm_rax(struct minivm *m);
+
+const char *minivm_exit_name(uint32_t reason);
+
+#endif /* MINIVM_H */

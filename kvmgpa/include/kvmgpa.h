@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkvmgpa: how much guest-physical address space can KVM map?
+ *
+ * A VMM must keep guest RAM and 64-bit PCI BARs below 2^N, where N is the
+ * number of GPA bits KVM can map.  N can be smaller than the CPU's
+ * MAXPHYADDR: with 4-level EPT/NPT only 48 bits are translated.  This library
+ * finds N on any kernel, from the most to the least authoritative source:
+ *
+ *   1. KVM_CHECK_EXTENSION(KVM_CAP_MAX_GPA_BITS), on a VM fd when given one;
+ *   2. GuestPhysAddrSize, CPUID 0x80000008 EAX[23:16] from
+ *      KVM_GET_SUPPORTED_CPUID (Linux 6.10 and later, with TDP);
+ *   3. /proc/cpuinfo: "ept_5level" in the vmx flags (Intel) or "la57" in the
+ *      flags (AMD, whose NPT follows the host's paging mode), with MAXPHYADDR;
+ *   4. a conservative guess, min(MAXPHYADDR, 48).
+ *
+ * A source that is missing, unreadable or malformed is skipped, with the
+ * reason recorded; the query itself never fails once it has an fd.
+ */
+#ifndef KVMGPA_H
+#define KVMGPA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KVMGPA_VERSION "1.0.0"
+
+/*
+ * The capability number of KVM_CAP_MAX_GPA_BITS.  Kernel headers that define
+ * it win; otherwise this is the number the kernel series uses.
+ */
+#define KVMGPA_CAP_MAX_GPA_BITS_FALLBACK 280
+
+enum kvmgpa_source {
+	KVMGPA_SOURCE_CAPABILITY,	/* KVM_CAP_MAX_GPA_BITS */
+	KVMGPA_SOURCE_CPUID,		/* GuestPhysAddrSize */
+	KVMGPA_SOURCE_CPUINFO,		/* /proc/cpuinfo and KVM module params */
+	KVMGPA_SOURCE_GUESS,		/* min(MAXPHYADDR, 48) */
+};
+
+#define KVMGPA_MAX_SKIPPED 4
+#define KVMGPA_TEXT 256
+
+struct kvmgpa_result {
+	unsigned int bits;			/* N: memslots must end at or below 2^N */
+	enum kvmgpa_source source;
+	char explanation[KVMGPA_TEXT];
+
+	/* Why each more authoritative source was not used, in order. */
+	unsigned int nr_skipped;
+	char skipped[KVMGPA_MAX_SKIPPED][KVMGPA_TEXT];
+
+	/* What was observed along the way; -1 where it is unknown. */
+	int cap_bits;		/* KVM_CAP_MAX_GPA_BITS: 0 = absent */
+	int guest_phys_bits;	/* GuestPhysAddrSize from KVM */
+	int maxphyaddr;		/* MAXPHYADDR as KVM reports it */
+};
+
+/*
+ * The ways the library looks at the system.  Tests replace them; a NULL
+ * member means "this source is not available".  Functions return 0 or a
+ * value >= 0 on success and -errno on failure.
+ */
+struct kvmgpa_backend {
+	void *ctx;
+	/* ioctl(fd, KVM_CHECK_EXTENSION, cap) */
+	int (*check_extension)(void *ctx, int fd, unsigned long cap);
+	/* EAX of CPUID 0x80000008 from KVM_GET_SUPPORTED_CPUID */
+	int (*supported_cpuid_80000008)(void *ctx, int fd, uint32_t *eax);
+	/* the whole of /proc/cpuinfo, malloc()ed and NUL-terminated */
+	int (*read_cpuinfo)(void *ctx, char **text);
+	/* a sysfs file such as /sys/module/kvm_amd/parameters/npt, malloc()ed */
+	int (*read_file)(void *ctx, const char *path, char **text);
+	/* EAX of the CPUID instruction's leaf 0x80000008 */
+	int (*host_cpuid_80000008)(void *ctx, uint32_t *eax);
+};
+
+/* The backend that asks the running system. */
+extern const struct kvmgpa_backend kvmgpa_system_backend;
+
+/*
+ * Find N for the KVM behind @fd, an open /dev/kvm or VM file descriptor.
+ * Returns 0, or -EINVAL if @fd is negative or @res is NULL.
+ */
+int kvmgpa_query(int fd, struct kvmgpa_result *res);
+int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
+			 struct kvmgpa_result *res);
+
+/* The capability number used for KVM_CAP_MAX_GPA_BITS. */
+unsigned long kvmgpa_cap_number(void);
+
+/* The highest usable GPA, 2^bits - 1. */
+uint64_t kvmgpa_max_gpa(unsigned int bits);
+
+/*
+ * Does [gpa, gpa + size) lie below 2^bits?  An empty region, a size that
+ * wraps past 2^64, or bits outside 1..64 answer false.
+ */
+bool kvmgpa_region_fits(unsigned int bits, uint64_t gpa, uint64_t size);
+
+const char *kvmgpa_source_name(enum kvmgpa_source source);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMGPA_H */

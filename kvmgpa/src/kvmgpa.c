@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libkvmgpa: find the number of guest-physical address bits KVM can map.
+ * See kvmgpa.h for the order of the sources and why.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/kvm.h>
+
+#include "kvmgpa.h"
+
+/* Architectural limits of x86 physical addresses. */
+#define X86_MIN_PHYS_BITS	32
+#define X86_MAX_PHYS_BITS	52
+/* Bits a 4-level EPT/NPT walk translates. */
+#define TDP_4LEVEL_BITS		48
+
+#ifdef KVM_CAP_MAX_GPA_BITS
+#define CAP_NUMBER KVM_CAP_MAX_GPA_BITS
+#else
+#define CAP_NUMBER KVMGPA_CAP_MAX_GPA_BITS_FALLBACK
+#endif
+
+unsigned long kvmgpa_cap_number(void)
+{
+	return CAP_NUMBER;
+}
+
+const char *kvmgpa_source_name(enum kvmgpa_source source)
+{
+	switch (source) {
+	case KVMGPA_SOURCE_CAPABILITY:
+		return "KVM_CAP_MAX_GPA_BITS";
+	case KVMGPA_SOURCE_CPUID:
+		return "GuestPhysAddrSize";
+	case KVMGPA_SOURCE_CPUINFO:
+		return "cpuinfo";
+	case KVMGPA_SOURCE_GUESS:
+		return "guess";
+	}
+	return "unknown";
+}
+
+uint64_t kvmgpa_max_gpa(unsigned int bits)
+{
+	if (bits == 0)
+		return 0;
+	if (bits >= 64)
+		return UINT64_MAX;
+	return (1ull << bits) - 1;
+}
+
+bool kvmgpa_region_fits(unsigned int bits, uint64_t gpa, uint64_t size)
+{
+	uint64_t last;
+
+	if (bits == 0 || bits > 64 || size == 0)
+		return false;
+	if (gpa > UINT64_MAX - (size - 1))
+		return false;		/* wraps past 2^64 */
+	last = gpa + (size - 1);
+	return last <= kvmgpa_max_gpa(bits);
+}
+
+static bool plausible_bits(long bits)
+{
+	return bits >= X86_MIN_PHYS_BITS && bits <= X86_MAX_PHYS_BITS;
+}
+
+static void say(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, KVMGPA_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+static void skip(struct kvmgpa_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->nr_skipped >= KVMGPA_MAX_SKIPPED)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->skipped[res->nr_skipped++], KVMGPA_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+static int min_int(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+/* --- /proc/cpuinfo ------------------------------------------------------ */
+
+struct cpuinfo {
+	char vendor[16];
+	int phys_bits;		/* "address sizes", -1 if absent */
+	bool has_flags, la57, svm, vmx;
+	bool has_vmx_flags, ept, ept_5level;
+};
+
+/* The value of the first "key<spaces/tabs>: value" line, or NULL. */
+static const char *field(const char *text, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		const char *p = line + klen;
+
+		if (!end)
+			end = line + strlen(line);
+		if (!strncmp(line, key, klen) && (*p == ' ' || *p == '\t' || *p == ':')) {
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p < end && *p == ':') {
+				p++;
+				while (p < end && (*p == ' ' || *p == '\t'))
+					p++;
+				*len = end - p;
+				return p;
+			}
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+static bool has_word(const char *s, size_t len, const char *word)
+{
+	size_t wlen = strlen(word);
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		j = i;
+		while (j < len && s[j] != ' ' && s[j] != '\t')
+			j++;
+		if (j - i == wlen && !strncmp(s + i, word, wlen))
+			return true;
+		i = j;
+	}
+	return false;
+}
+
+static void parse_cpuinfo(const char *text, struct cpuinfo *ci)
+{
+	const char *v;
+	size_t len;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->phys_bits = -1;
+
+	v = field(text, "vendor_id", &len);
+	if (v) {
+		if (len >= sizeof(ci->vendor))
+			len = sizeof(ci->vendor) - 1;
+		memcpy(ci->vendor, v, len);
+		ci->vendor[len] = '\0';
+	}
+
+	v = field(text, "address sizes", &len);
+	if (v) {
+		char buf[64];
+		int bits;
+
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+		if (sscanf(buf, "%d bits physical", &bits) == 1)
+			ci->phys_bits = bits;
+	}
+
+	v = field(text, "flags", &len);
+	if (v) {
+		ci->has_flags = true;
+		ci->la57 = has_word(v, len, "la57");
+		ci->svm = has_word(v, len, "svm");
+		ci->vmx = has_word(v, len, "vmx");
+	}
+
+	v = field(text, "vmx flags", &len);
+	if (v) {
+		ci->has_vmx_flags = true;
+		ci->ept = has_word(v, len, "ept");
+		ci->ept_5level = has_word(v, len, "ept_5level");
+	}
+}
+
+/* 1 = TDP on, 0 = off, -1 = unknown (module not loaded, or no sysfs). */
+static int tdp_param(const struct kvmgpa_backend *be, const char *path)
+{
+	char *text = NULL;
+	int on = -1;
+
+	if (!be->read_file || be->read_file(be->ctx, path, &text) || !text)
+		return -1;
+	if (text[0] == 'Y' || text[0] == 'y' || text[0] == '1')
+		on = 1;
+	else if (text[0] == 'N' || text[0] == 'n' || text[0] == '0')
+		on = 0;
+	free(text);
+	return on;
+}
+
+static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *res)
+{
+	bool intel, amd;
+	struct cpuinfo ci;
+	char *text = NULL;
+	int r, tdp, bits;
+
+	if (!be->read_cpuinfo) {
+		skip(res, "cpuinfo: not available");
+		return false;
+	}
+	r = be->read_cpuinfo(be->ctx, &text);
+	if (r || !text) {
+		skip(res, "cpuinfo: cannot read /proc/cpuinfo: %s", strerror(r ? -r : EIO));
+		return false;
+	}
+	parse_cpuinfo(text, &ci);
+	free(text);
+
+	if (!plausible_bits(ci.phys_bits)) {
+		skip(res, "cpuinfo: no usable \"address sizes\" line");
+		return false;
+	}
+	if (res->maxphyaddr < 0)
+		res->maxphyaddr = ci.phys_bits;
+
+	intel = !strcmp(ci.vendor, "GenuineIntel");
+	amd = !strcmp(ci.vendor, "AuthenticAMD") || !strcmp(ci.vendor, "HygonGenuine");
+	if (!intel && !amd) {
+		skip(res, "cpuinfo: unknown vendor \"%s\"", ci.vendor);
+		return false;
+	}
+	if (!ci.has_flags) {
+		skip(res, "cpuinfo: no \"flags\" line");
+		return false;
+	}
+
+	/*
+	 * "address sizes" is the kernel's MAXPHYADDR, which memory encryption
+	 * may have reduced below the CPU's; that only makes the answer more
+	 * conservative.
+	 */
+	tdp = tdp_param(be, intel ? "/sys/module/kvm_intel/parameters/ept"
+				  : "/sys/module/kvm_amd/parameters/npt");
+	if (tdp == 0) {
+		res->bits = X86_MAX_PHYS_BITS;
+		say(res->explanation,
+		    "%s is off, so KVM uses shadow paging, which maps all %d bits",
+		    intel ? "EPT" : "NPT", X86_MAX_PHYS_BITS);
+		return true;
+	}
+
+	if (intel) {
+		if (!ci.has_vmx_flags) {
+			skip(res, "cpuinfo: Intel CPU without a \"vmx flags\" line");
+			return false;
+		}
+		if (!ci.ept) {
+			skip(res, "cpuinfo: no EPT in the vmx flags");
+			return false;
+		}
+		if (ci.ept_5level) {
+			bits = ci.phys_bits;
+			say(res->explanation,
+			    "5-level EPT (ept_5level) translates all of MAXPHYADDR, %d bits", bits);
+		} else {
+			bits = min_int(ci.phys_bits, TDP_4LEVEL_BITS);
+			say(res->explanation,
+			    "no ept_5level in the vmx flags: 4-level EPT translates %d bits of MAXPHYADDR %d (kernels before 6.9 never show ept_5level, so this may be low)",
+			    bits, ci.phys_bits);
+		}
+	} else {
+		if (ci.la57) {
+			bits = ci.phys_bits;
+			say(res->explanation,
+			    "the host runs 5-level paging (la57), so NPT has 5 levels and translates all of MAXPHYADDR, %d bits",
+			    bits);
+		} else {
+			bits = min_int(ci.phys_bits, TDP_4LEVEL_BITS);
+			say(res->explanation,
+			    "the host runs 4-level paging (no la57), so NPT has 4 levels and translates %d bits of MAXPHYADDR %d",
+			    bits, ci.phys_bits);
+		}
+	}
+	res->bits = bits;
+	return true;
+}
+
+/* --- the ladder --------------------------------------------------------- */
+
+static bool from_capability(int fd, const struct kvmgpa_backend *be,
+			    struct kvmgpa_result *res)
+{
+	int r;
+
+	if (!be->check_extension) {
+		skip(res, "KVM_CAP_MAX_GPA_BITS: not available");
+		return false;
+	}
+	r = be->check_extension(be->ctx, fd, kvmgpa_cap_number());
+	if (r < 0) {
+		skip(res, "KVM_CAP_MAX_GPA_BITS: KVM_CHECK_EXTENSION failed: %s", strerror(-r));
+		return false;
+	}
+	res->cap_bits = r;
+	if (r == 0) {
+		skip(res, "KVM_CAP_MAX_GPA_BITS: this kernel does not have it");
+		return false;
+	}
+	if (!plausible_bits(r)) {
+		skip(res, "KVM_CAP_MAX_GPA_BITS: implausible value %d", r);
+		return false;
+	}
+	res->bits = r;
+	say(res->explanation, "KVM reports that it maps %d bits and refuses memslots above 2^%d", r, r);
+	return true;
+}
+
+static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_result *res)
+{
+	uint32_t eax;
+	int r, g, phys;
+
+	if (!be->supported_cpuid_80000008) {
+		skip(res, "GuestPhysAddrSize: not available");
+		return false;
+	}
+	r = be->supported_cpuid_80000008(be->ctx, fd, &eax);
+	if (r < 0) {
+		skip(res, "GuestPhysAddrSize: KVM_GET_SUPPORTED_CPUID failed: %s", strerror(-r));
+		return false;
+	}
+	phys = eax & 0xff;
+	g = (eax >> 16) & 0xff;
+	if (plausible_bits(phys))
+		res->maxphyaddr = phys;
+	res->guest_phys_bits = g;
+	if (g == 0) {
+		skip(res, "GuestPhysAddrSize: 0 (kernel older than 6.10, or no TDP)");
+		return false;
+	}
+	if (!plausible_bits(g) || (plausible_bits(phys) && g > phys)) {
+		skip(res, "GuestPhysAddrSize: implausible value %d (MAXPHYADDR %d)", g, phys);
+		return false;
+	}
+	res->bits = g;
+	say(res->explanation, "KVM advertises GuestPhysAddrSize %d in CPUID 0x80000008 (MAXPHYADDR %d)",
+	    g, phys);
+	return true;
+}
+
+static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res)
+{
+	uint32_t eax;
+	int phys = res->maxphyaddr;
+	const char *from = "KVM";
+
+	if (!plausible_bits(phys) && be->host_cpuid_80000008 &&
+	    !be->host_cpuid_80000008(be->ctx, &eax) && plausible_bits(eax & 0xff)) {
+		phys = eax & 0xff;
+		from = "the CPUID instruction";
+	}
+	if (!plausible_bits(phys)) {
+		/* What the kernel assumes when CPUID 0x80000008 is missing. */
+		phys = 36;
+		from = "the architectural default";
+	}
+	res->bits = min_int(phys, TDP_4LEVEL_BITS);
+	say(res->explanation,
+	    "guess: MAXPHYADDR %d (from %s), capped at 48 bits in case TDP has only 4 levels",
+	    phys, from);
+}
+
+int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
+			 struct kvmgpa_result *res)
+{
+	if (fd < 0 || !be || !res)
+		return -EINVAL;
+
+	memset(res, 0, sizeof(*res));
+	res->cap_bits = -1;
+	res->guest_phys_bits = -1;
+	res->maxphyaddr = -1;
+
+	if (from_capability(fd, be, res)) {
+		res->source = KVMGPA_SOURCE_CAPABILITY;
+		/* Still record what CPUID says, for the curious. */
+		if (be->supported_cpuid_80000008) {
+			uint32_t eax;
+
+			if (!be->supported_cpuid_80000008(be->ctx, fd, &eax)) {
+				res->maxphyaddr = eax & 0xff;
+				res->guest_phys_bits = (eax >> 16) & 0xff;
+			}
+		}
+		return 0;
+	}
+	if (from_cpuid(fd, be, res)) {
+		res->source = KVMGPA_SOURCE_CPUID;
+		return 0;
+	}
+	if (from_cpuinfo(be, res)) {
+		res->source = KVMGPA_SOURCE_CPUINFO;
+		return 0;
+	}
+	guess(be, res);
+	res->source = KVMGPA_SOURCE_GUESS;
+	return 0;
+}
+
+int kvmgpa_query(int fd, struct kvmgpa_result *res)
+{
+	return kvmgpa_query_backend(fd, &kvmgpa_system_backend, res);
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The libkvmgpa backend that asks the running system: KVM ioctls, procfs,
+ * sysfs and the CPUID instruction.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include "kvmgpa.h"
+
+static int sys_check_extension(void *ctx, int fd, unsigned long cap)
+{
+	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return r < 0 ? -errno : r;
+}
+
+static int cpuid_on(int fd, uint32_t *eax)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	int nent = 64, r, i;
+
+	for (;;) {
+		struct kvm_cpuid2 *grown;
+
+		grown = realloc(cpuid, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+		if (!grown) {
+			free(cpuid);
+			return -ENOMEM;
+		}
+		cpuid = grown;
+		memset(cpuid, 0, sizeof(*cpuid));
+		cpuid->nent = nent;
+		if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		r = -errno;
+		if (r != -E2BIG || nent >= 4096) {
+			free(cpuid);
+			return r;
+		}
+		nent *= 2;
+	}
+	r = -ENOENT;
+	for (i = 0; i < (int)cpuid->nent; i++) {
+		if (cpuid->entries[i].function == 0x80000008) {
+			*eax = cpuid->entries[i].eax;
+			r = 0;
+			break;
+		}
+	}
+	free(cpuid);
+	return r;
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID is a system ioctl: on a VM fd it fails, and then
+ * /dev/kvm is asked instead.
+ */
+static int sys_supported_cpuid(void *ctx, int fd, uint32_t *eax)
+{
+	int r = cpuid_on(fd, eax), kvm;
+
+	if (r != -ENOTTY && r != -EINVAL)
+		return r;
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return r;
+	r = cpuid_on(kvm, eax);
+	close(kvm);
+	return r;
+}
+
+static int slurp(const char *path, char **text)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int fd;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		free(buf);
+		return r;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 2) {
+			char *grown = cap > (64u << 20) ? NULL : realloc(buf, cap * 2);
+
+			if (!grown) {
+				free(buf);
+				close(fd);
+				return -EFBIG;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			int r = -errno;
+
+			if (r == -EINTR)
+				continue;
+			free(buf);
+			close(fd);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
+}
+
+static int sys_read_cpuinfo(void *ctx, char **text)
+{
+	return slurp("/proc/cpuinfo", text);
+}
+
+static int sys_read_file(void *ctx, const char *path, char **text)
+{
+	return slurp(path, text);
+}
+
+static int sys_host_cpuid(void *ctx, uint32_t *eax)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(0x80000008, &a, &b, &c, &d))
+		return -ENOENT;
+	*eax = a;
+	return 0;
+#else
+	return -ENOSYS;
+#endif
+}
+
+const struct kvmgpa_backend kvmgpa_system_backend = {
+	.check_extension = sys_check_extension,
+	.supported_cpuid_80000008 = sys_supported_cpuid,
+	.read_cpuinfo = sys_read_cpuinfo,
+	.read_file = sys_read_file,
+	.host_cpuid_80000008 = sys_host_cpuid,
+};
