@@ -17,9 +17,9 @@ export CCACHE_DIR := $(B)/ccache
 # Debian packages the rig needs; installed on first use (as root).
 PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 busybox-static \
 	flex bison bc libelf-dev libssl-dev cpio ccache xz-utils python3 \
-	make gcc libc6-dev file git
+	make gcc libc6-dev linux-libc-dev file git
 
-.PHONY: all run check deps kernels guests tools unit-tests rig-tests \
+.PHONY: all run check deps kernels guests tools unit-tests rig-tests kvmgpa-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
 	boot clean distclean bench
 
@@ -50,7 +50,7 @@ kernel-$(1): tree-$(1)
 
 guest-$(1): kernel-$(1) tools
 	@$(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
-	@cp $(B)/tools/bin/* $(B)/guest/$(1)/bin/ 2>/dev/null || true
+	@cp $(B)/tools/bin/* $(RIG)/guest/bin/* $(B)/guest/$(1)/bin/
 	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/*
 
 export-$(1):
@@ -65,15 +65,18 @@ $(foreach v,$(VERSIONS),$(eval $(call version_rules,$(v))))
 kernels: $(foreach v,$(VERSIONS),kernel-$(v))
 guests: $(foreach v,$(VERSIONS),guest-$(v))
 
-# Userspace tools that go into the guest (none yet).
-tools:
-	@mkdir -p $(B)/tools/bin
+# libkvmgpa's programs, static, for the guests.
+tools: deps
+	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/tools STATIC=1 all
+
+kvmgpa-check: deps
+	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check
 
 # --- tests ------------------------------------------------------------------
 rig-tests:
 	@$(PY) -m unittest discover -s $(RIG)/tests -t $(RIG) -q
 
-unit-tests: rig-tests
+unit-tests: rig-tests kvmgpa-check
 
 $(B)/check.json: Makefile
 	@mkdir -p $(B)

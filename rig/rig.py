@@ -32,10 +32,11 @@ def read_cells(path=os.path.join(HERE, "cells")):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue
-            parts = line.split(None, 2)
-            if len(parts) < 2:
-                raise SystemExit("rig: malformed cell line: %r" % line)
-            cells[parts[0]] = {"cpu": parts[1], "append": parts[2] if len(parts) > 2 else ""}
+            parts = line.split(None, 3)
+            if len(parts) < 3 or not parts[2].isdigit():
+                raise SystemExit("rig: malformed cell line (want: name cpu bits [append]): %r" % line)
+            cells[parts[0]] = {"cpu": parts[1], "bits": int(parts[2]),
+                               "append": parts[3] if len(parts) > 3 else ""}
     return cells
 
 
@@ -70,7 +71,8 @@ def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_app
     tmp = tempfile.mkdtemp(prefix="rig-")
     try:
         plan = os.path.join(tmp, "plan.cpio")
-        cpio.write(plan, [("rig", None, 0o755)] + plan_entries)
+        env = "RIG_CELL_BITS=%d\n" % cell["bits"]
+        cpio.write(plan, [("rig", None, 0o755), ("rig/env", env.encode(), 0o644)] + plan_entries)
         combined = os.path.join(tmp, "initrd.cpio")
         with open(combined, "wb") as out:
             for p in (initrd, plan):
@@ -296,7 +298,7 @@ def main():
     if a.verb == "check":
         return cmd_check(a)
     for name, c in read_cells().items():
-        print("%-14s -cpu %s %s" % (name, c["cpu"], c["append"]))
+        print("%-14s N=%-3d -cpu %s %s" % (name, c["bits"], c["cpu"], c["append"]))
     return 0
 
 

@@ -214,7 +214,8 @@ static int tdp_param(const struct kvmgpa_backend *be, const char *path)
 	return on;
 }
 
-static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *res)
+static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *res,
+			 const char **mpa_from)
 {
 	bool intel, amd;
 	struct cpuinfo ci;
@@ -237,8 +238,10 @@ static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *
 		skip(res, "cpuinfo: no usable \"address sizes\" line");
 		return false;
 	}
-	if (res->maxphyaddr < 0)
+	if (res->maxphyaddr < 0) {
 		res->maxphyaddr = ci.phys_bits;
+		*mpa_from = "/proc/cpuinfo";
+	}
 
 	intel = !strcmp(ci.vendor, "GenuineIntel");
 	amd = !strcmp(ci.vendor, "AuthenticAMD") || !strcmp(ci.vendor, "HygonGenuine");
@@ -332,7 +335,8 @@ static bool from_capability(int fd, const struct kvmgpa_backend *be,
 	return true;
 }
 
-static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_result *res)
+static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_result *res,
+		       const char **mpa_from)
 {
 	uint32_t eax;
 	int r, g, phys;
@@ -348,8 +352,10 @@ static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_re
 	}
 	phys = eax & 0xff;
 	g = (eax >> 16) & 0xff;
-	if (plausible_bits(phys))
+	if (plausible_bits(phys)) {
 		res->maxphyaddr = phys;
+		*mpa_from = "KVM";
+	}
 	res->guest_phys_bits = g;
 	if (g == 0) {
 		skip(res, "GuestPhysAddrSize: 0 (kernel older than 6.10, or no TDP)");
@@ -365,11 +371,11 @@ static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_re
 	return true;
 }
 
-static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res)
+static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res,
+		  const char *from)
 {
-	uint32_t eax;
 	int phys = res->maxphyaddr;
-	const char *from = "KVM";
+	uint32_t eax;
 
 	if (!plausible_bits(phys) && be->host_cpuid_80000008 &&
 	    !be->host_cpuid_80000008(be->ctx, &eax) && plausible_bits(eax & 0xff)) {
@@ -390,6 +396,8 @@ static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res)
 int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
 			 struct kvmgpa_result *res)
 {
+	const char *mpa_from = NULL;
+
 	if (fd < 0 || !be || !res)
 		return -EINVAL;
 
@@ -411,15 +419,15 @@ int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
 		}
 		return 0;
 	}
-	if (from_cpuid(fd, be, res)) {
+	if (from_cpuid(fd, be, res, &mpa_from)) {
 		res->source = KVMGPA_SOURCE_CPUID;
 		return 0;
 	}
-	if (from_cpuinfo(be, res)) {
+	if (from_cpuinfo(be, res, &mpa_from)) {
 		res->source = KVMGPA_SOURCE_CPUINFO;
 		return 0;
 	}
-	guess(be, res);
+	guess(be, res, mpa_from);
 	res->source = KVMGPA_SOURCE_GUESS;
 	return 0;
 }

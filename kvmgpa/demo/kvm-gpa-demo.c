@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * kvm-gpa-demo: a tiny VMM that trusts libkvmgpa.  It puts a memslot on the
+ * very last page below 2^N, runs guest code that stores a pattern there and
+ * loads it back, then asks KVM for a memslot just above 2^N and reports the
+ * answer.  On a kernel that enforces the width, that memslot is refused.
+ *
+ * Exit status: 0 if the top page worked and the memslot above 2^N was
+ * refused, 1 if the top page failed or the memslot above was accepted (KVM
+ * let the VMM place memory it cannot map), 2 on errors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvmgpa.h"
+#include "minivm.h"
+
+#define PATTERN 0x6b766d2d67706121ull
+#define RUN_TIMEOUT_MS 5000
+
+int main(int argc, char **argv)
+{
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	const char *top_result, *above_result;
+	char err[256], above_errno[64] = "";
+	struct kvmgpa_result res;
+	uint64_t top, above, *page;
+	struct minivm m;
+	int kvm, r, status = 0;
+
+	if (argc > 1 && !json) {
+		fprintf(stderr, "usage: %s [--json]\n", argv[0]);
+		return 2;
+	}
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		fprintf(stderr, "%s: /dev/kvm: %s\n", argv[0], strerror(errno));
+		return 2;
+	}
+	kvmgpa_query(kvm, &res);
+	top = (1ull << res.bits) - MINIVM_PAGE;
+	above = 1ull << res.bits;
+
+	if (minivm_create(&m, kvm, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", argv[0], err);
+		return 2;
+	}
+	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		fprintf(stderr, "%s: mmap: %s\n", argv[0], strerror(errno));
+		return 2;
+	}
+
+	r = minivm_set_slot(&m, 1, top, MINIVM_PAGE, page);
+	if (r) {
+		top_result = "memslot refused";
+		status = 1;
+	} else if (res.bits > m.guest_maxphyaddr) {
+		/* The guest can't generate the address, e.g. shadow paging. */
+		top_result = "memslot accepted; beyond guest MAXPHYADDR, not run";
+	} else {
+		minivm_start(&m, minivm_window(&m, 0, top), PATTERN, true);
+		switch (minivm_run(&m, RUN_TIMEOUT_MS)) {
+		case MINIVM_HLT:
+			if (minivm_rax(&m) == PATTERN && *page == PATTERN) {
+				top_result = "ok";
+			} else {
+				top_result = "wrong data";
+				status = 1;
+			}
+			break;
+		case MINIVM_TIMEOUT:
+			top_result = "guest stuck (no exit in 5 s)";
+			status = 1;
+			break;
+		default:
+			top_result = minivm_exit_name(m.run->exit_reason);
+			status = 1;
+			break;
+		}
+	}
+
+	r = minivm_set_slot(&m, 2, above, MINIVM_PAGE, page);
+	if (r) {
+		above_result = "refused";
+		snprintf(above_errno, sizeof(above_errno), "%s", strerrorname_np(-r) ?: "?");
+	} else {
+		above_result = "ACCEPTED";
+		status = 1;
+	}
+
+	if (json) {
+		printf("{\"bits\": %u, \"source\": \"%s\", \"top_gpa\": \"0x%" PRIx64
+		       "\", \"top\": \"%s\", \"above_gpa\": \"0x%" PRIx64
+		       "\", \"above\": \"%s\", \"above_errno\": \"%s\", \"guest_maxphyaddr\": %u}\n",
+		       res.bits, kvmgpa_source_name(res.source), top, top_result, above,
+		       above_result, above_errno, m.guest_maxphyaddr);
+	} else {
+		printf("library: N=%u from %s (%s)\n", res.bits, kvmgpa_source_name(res.source),
+		       res.explanation);
+		printf("top page at 0x%" PRIx64 ": %s\n", top, top_result);
+		printf("memslot at 2^%u = 0x%" PRIx64 ": %s%s%s\n", res.bits, above, above_result,
+		       *above_errno ? " with " : "", above_errno);
+		if (!r && res.source == KVMGPA_SOURCE_CAPABILITY)
+			printf("KVM accepted a memslot above the width it reports itself!\n");
+		else if (!r)
+			printf("KVM accepted a memslot above 2^%u (from %s): unless that source\n"
+			       "understates what KVM maps, the guest can never use it\n",
+			       res.bits, kvmgpa_source_name(res.source));
+	}
+	minivm_destroy(&m);
+	close(kvm);
+	return status;
+}

@@ -1,0 +1,244 @@
+"""Tests of the rig's own logic, fed with logs captured from real boots.
+
+rig/tests/data holds console and result-port logs that the rig wrote while
+booting its kernels: clean test runs, a sysrq-triggered panic, a missing
+init, a guest that hung (killed at the boot timeout) and a guest that powered
+off in the middle of its test plan.
+"""
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RIG = os.path.dirname(HERE)
+sys.path.insert(0, RIG)
+sys.path.insert(0, os.path.join(RIG, "lib"))
+
+import cpio      # noqa: E402
+import logscan   # noqa: E402
+import rig       # noqa: E402
+import tap       # noqa: E402
+
+
+def data(name):
+    with open(os.path.join(HERE, "data", name), errors="replace") as f:
+        return f.read()
+
+
+class FakeBoot(rig.Boot):
+    def __init__(self, console, results, timed_out=False):
+        super().__init__(console, results, 0, timed_out, 1.0)
+
+
+class LogScan(unittest.TestCase):
+    def test_clean_runs_have_no_splats(self):
+        # A full KVM selftest run prints plenty of noise, none of it a splat.
+        self.assertEqual(logscan.scan(data("clean-patched-npt4-pa52.console.log")), [])
+        self.assertEqual(logscan.scan(data("hang.console.log")), [])
+        self.assertEqual(logscan.scan(data("died.console.log")), [])
+
+    def test_sysrq_panic(self):
+        hits = logscan.scan(data("panic-sysrq.console.log"))
+        self.assertEqual([h[1] for h in hits], ["panic"])
+        self.assertIn("sysrq triggered crash", hits[0][2])
+        ctx = logscan.context(data("panic-sysrq.console.log"), hits)
+        self.assertTrue(any("Call Trace" in line for line in ctx), ctx)
+
+    def test_missing_init_panic(self):
+        hits = logscan.scan(data("panic-noinit.console.log"))
+        self.assertEqual(len(hits), 1)
+        self.assertIn("Requested init /nonexistent failed", hits[0][2])
+
+    def test_every_kind_of_report(self):
+        # One line of each report the kernel prints, with its timestamp.
+        lines = {
+            "oops": "[   12.345678] Oops: general protection fault, probably for non-canonical address",
+            "bug": "[    3.000001] BUG: kernel NULL pointer dereference, address: 0000000000000008",
+            "warning": "[    5.123456] WARNING: CPU: 1 PID: 77 at arch/x86/kvm/mmu/tdp_mmu.c:1234 foo+0x1/0x2",
+            "kasan": "[    9.1] BUG: KASAN: slab-out-of-bounds in kvm_set_memslot+0x12/0x300",
+            "ubsan": "[    9.2] UBSAN: shift-out-of-bounds in arch/x86/kvm/mmu.h:66:19",
+            "lockdep": "[    9.3] WARNING: possible circular locking dependency detected",
+            "hung": "[  120.0] INFO: task max_gpa_test:80 blocked for more than 120 seconds.",
+            "kmemleak": "[  200.0] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+        }
+        for kind, line in lines.items():
+            hits = logscan.scan("boot\n" + line + "\nmore\n")
+            self.assertEqual(len(hits), 1, (kind, line))
+            self.assertEqual(hits[0][0], 2)
+
+    def test_no_false_alarms(self):
+        benign = [
+            "[    0.5] kvm_intel: VMX not supported by CPU 0",
+            "# WARNING: this test prints a warning of its own",
+            "Random seed: 0x6b8b4567",
+            "[    0.1] ACPI: Early table checksum verification disabled",
+            "ok 3 # SKIP bug 123 is not fixed here",
+        ]
+        self.assertEqual(logscan.scan("\n".join(benign)), [])
+
+
+class Tap(unittest.TestCase):
+    def test_clean_patched(self):
+        p = tap.parse(data("clean-patched-npt4-pa52.results.log"))
+        self.assertTrue(p.began and p.ended)
+        self.assertEqual(p.planned, 7)
+        self.assertEqual([r["result"] for r in p.results],
+                         ["ok", "ok", "skip", "ok", "ok", "ok", "ok"])
+        self.assertEqual(p.results[4]["test"], "x86_64/max_gpa_test")
+        self.assertIn("ok 7 data access at 0x1800000000000 exits with KVM_EXIT_MMIO",
+                      p.results[4]["output"])
+        self.assertTrue(all(r["duration_ms"] is not None for r in p.results))
+        self.assertEqual(p.header["address sizes"], "52 bits physical, 48 bits virtual")
+        # Header lines are not the first test's output.
+        self.assertFalse(any("address sizes" in o for o in p.results[0]["output"]))
+
+    def test_clean_base_shows_the_bug(self):
+        p = tap.parse(data("clean-base-npt4-pa52.results.log"))
+        repro = [r for r in p.results if r["test"] == "gpa_width_repro"][0]
+        self.assertEqual(repro["result"], "ok")
+        self.assertTrue(any(o.startswith("result: BUG") for o in repro["output"]))
+
+    def test_died_midway(self):
+        p = tap.parse(data("died.results.log"))
+        self.assertTrue(p.began)
+        self.assertFalse(p.ended)
+        self.assertEqual(p.planned, 3)
+        self.assertEqual([r["test"] for r in p.results], ["set_memory_region_test"])
+
+    def test_adhoc_output(self):
+        p = tap.parse("RIG-BEGIN 6.12\n# cpu: x\nRIG-OUT hello\nRIG-OUT\nRIG-OUT  two\nRIG-EXIT 3\nRIG-END\n")
+        self.assertEqual(p.out, ["hello", "", " two"])
+        self.assertEqual(p.exit, 3)
+
+    def test_directives(self):
+        p = tap.parse("1..3\nok 1 a # duration_ms=5\nnot ok 2 b # TIMEOUT after 9s duration_ms=9000\n"
+                      "ok 3 c # SKIP duration_ms=1\n")
+        self.assertEqual([(r["test"], r["result"], r["duration_ms"]) for r in p.results],
+                         [("a", "ok", 5), ("b", "not ok", 9000), ("c", "skip", 1)])
+        self.assertEqual(p.results[1]["detail"], "TIMEOUT after 9s")
+
+
+class BootProblems(unittest.TestCase):
+    def test_clean(self):
+        b = FakeBoot(data("clean-patched-npt4-pa52.console.log"),
+                     data("clean-patched-npt4-pa52.results.log"))
+        self.assertEqual(rig.boot_problems(b), [])
+
+    def test_panic(self):
+        b = FakeBoot(data("panic-sysrq.console.log"), data("panic-sysrq.results.log"))
+        probs = rig.boot_problems(b)
+        self.assertTrue(any("splat" in p for p in probs), probs)
+        self.assertTrue(any("RIG-END" in p for p in probs), probs)
+
+    def test_hang(self):
+        b = FakeBoot(data("hang.console.log"), data("hang.results.log"), timed_out=True)
+        probs = rig.boot_problems(b)
+        self.assertTrue(any("did not power off" in p for p in probs), probs)
+
+    def test_never_reported(self):
+        b = FakeBoot(data("panic-noinit.console.log"), "")
+        probs = rig.boot_problems(b)
+        self.assertTrue(any("never reported back" in p for p in probs), probs)
+        self.assertTrue(any("splat" in p for p in probs), probs)
+
+
+class Verdicts(unittest.TestCase):
+    def setUp(self):
+        fd, self.path = tempfile.mkstemp()
+        with os.fdopen(fd, "w") as f:
+            f.write("# comment\nx86_64/max_gpa_test */base * no capability before the series\n")
+        self.known = rig.read_known(self.path)
+
+    def tearDown(self):
+        os.unlink(self.path)
+
+    def r(self, test, variant, result):
+        return {"kernel": "6.12", "variant": variant, "cell": "npt4-pa52", "test": test,
+                "result": result, "detail": "SKIP"}
+
+    def test_listed_skip(self):
+        self.assertEqual(rig.classify(self.r("x86_64/max_gpa_test", "base", "skip"), self.known),
+                         ("skip", "no capability before the series"))
+
+    def test_unlisted_skip_fails(self):
+        verdict, why = rig.classify(self.r("x86_64/max_gpa_test", "patched", "skip"), self.known)
+        self.assertEqual(verdict, "not ok")
+        self.assertIn("gives no reason", why)
+
+    def test_failures_stay_failures(self):
+        self.assertEqual(rig.classify(self.r("x86_64/max_gpa_test", "base", "not ok"),
+                                      self.known)[0], "not ok")
+
+    def test_variant_differences(self):
+        rs = [dict(self.r("set_memory_region_test", "base", "ok")),
+              dict(self.r("set_memory_region_test", "patched", "not ok")),
+              dict(self.r("x86_64/max_gpa_test", "base", "skip")),
+              dict(self.r("x86_64/max_gpa_test", "patched", "ok"))]
+        diffs = rig.compare_variants(rs)
+        self.assertEqual(len(diffs), 1)
+        self.assertIn("set_memory_region_test", diffs[0])
+
+    def test_malformed_known_file(self):
+        with open(self.path, "w") as f:
+            f.write("only two\n")
+        with self.assertRaises(SystemExit):
+            rig.read_known(self.path)
+
+
+class Cells(unittest.TestCase):
+    def test_the_cells(self):
+        cells = rig.read_cells()
+        for name in ("npt5-pa52", "npt4-pa52", "npt4-pa46", "npt5-pa40", "shadow-pa52"):
+            self.assertIn(name, cells)
+        self.assertEqual(cells["npt4-pa52"]["bits"], 48)
+        self.assertIn("la57=off", cells["npt4-pa52"]["cpu"])
+        self.assertEqual(cells["shadow-pa52"]["append"], "kvm_amd.npt=0")
+
+    def test_one_line_adds_a_cell(self):
+        fd, path = tempfile.mkstemp()
+        with os.fdopen(fd, "w") as f:
+            f.write("# x\nnpt4-pa39  max,phys-bits=39,la57=off  39\n")
+        try:
+            self.assertEqual(rig.read_cells(path)["npt4-pa39"],
+                             {"cpu": "max,phys-bits=39,la57=off", "bits": 39, "append": ""})
+        finally:
+            os.unlink(path)
+
+    def test_plan_parsing(self):
+        fd, path = tempfile.mkstemp()
+        with os.fdopen(fd, "w") as f:
+            f.write("# c\nfoo 10 ./foo --x\n\n")
+        try:
+            self.assertEqual(rig.read_plan(path), [("foo", 10, "./foo --x")])
+            with open(path, "w") as f:
+                f.write("foo ten ./foo\n")
+            with self.assertRaises(SystemExit):
+                rig.read_plan(path)
+        finally:
+            os.unlink(path)
+
+
+class Cpio(unittest.TestCase):
+    def test_newc_archive_lists_with_cpio(self):
+        import subprocess
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "a.cpio")
+            cpio.write(out, [("rig", None, 0o755), ("rig/cmd", b"echo hi\n", 0o644),
+                             ("rig/odd", b"x" * 5, 0o755)])
+            with open(out, "rb") as f:
+                listing = subprocess.run(["cpio", "-it", "--quiet"], stdin=f, capture_output=True,
+                                         text=True, check=True).stdout.split()
+            self.assertEqual(listing, ["rig", "rig/cmd", "rig/odd"])
+            ex = os.path.join(d, "x")
+            os.mkdir(ex)
+            with open(out, "rb") as f:
+                subprocess.run(["cpio", "-id", "--quiet"], stdin=f, cwd=ex, check=True)
+            with open(os.path.join(ex, "rig/cmd")) as f:
+                self.assertEqual(f.read(), "echo hi\n")
+            self.assertTrue(os.access(os.path.join(ex, "rig/odd"), os.X_OK))
+
+
+if __name__ == "__main__":
+    unittest.main()
