@@ -12,7 +12,9 @@ B          := $(CURDIR)/build
 RIG        := $(CURDIR)/rig
 PY         := /usr/bin/python3
 CELLS      ?=
-export CCACHE_DIR := $(B)/ccache
+# Outside the checkout, so a fresh clone on the same machine reuses it.
+CCACHE_DIR ?= $(HOME)/.cache/kvm-gpa-rig/ccache
+export CCACHE_DIR
 
 # Debian packages the rig needs; installed on first use (as root).
 PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 busybox-static \

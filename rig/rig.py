@@ -7,6 +7,7 @@
   rig.py cells                         (list the cells)
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import shutil
@@ -230,11 +231,17 @@ def cmd_check(a):
             raise SystemExit("rig: unknown cell %r" % c)
     results = []
     t_start = time.time()
-    for run in cfg["runs"]:
-        for cell in only_cells:
+    # Each QEMU runs single-threaded TCG, so one boot per host CPU.
+    work = [(run, cell) for run in cfg["runs"] for cell in only_cells]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        futs = []
+        for run, cell in work:
             meta = {"kernel": run["kernel"], "variant": run["variant"]}
             prefix = os.path.join(a.log_dir, "%s-%s-%s" % (run["kernel"], run["variant"], cell))
-            rs, b = run_tests(run["bzimage"], run["initrd"], cell, cells[cell], run["plan"], prefix, meta)
+            futs.append((cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
+                                         cells[cell], run["plan"], prefix, meta)))
+        for cell, fut in futs:
+            rs, b = fut.result()
             for r in rs:
                 verdict, why = classify(r, known)
                 r["verdict"], r["why"] = verdict, why
@@ -291,6 +298,8 @@ def main():
     c.add_argument("--config", required=True)
     c.add_argument("--log-dir", required=True)
     c.add_argument("--cells", help="comma-separated subset of cells")
+    c.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="boots at a time (default: one per CPU)")
     sub.add_parser("cells", help="list the cells")
     a = ap.parse_args()
     if a.verb == "boot":

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""`make run`: boot 6.12 (patched, then unpatched) in every cell and tabulate
+what a VMM can learn about the usable GPA width, and what KVM then does.
+
+Columns: MAXPHYADDR and GuestPhysAddrSize as KVM_GET_SUPPORTED_CPUID reports
+them, KVM_CAP_MAX_GPA_BITS (or "absent"), libkvmgpa's N and its source, and
+the demo VMM's result: can the guest use the top page below 2^N, and does KVM
+refuse a memslot at 2^N?
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import rig  # noqa: E402
+
+PROBE = "kvm-gpa-bits --json; echo; kvm-gpa-demo --json; echo"
+
+
+def probe(build, version, variant, name, cell):
+    tree = os.path.join(build, "src", version + ("-base" if variant == "base" else ""))
+    b = rig.boot(os.path.join(tree, "arch/x86/boot/bzImage"),
+                 os.path.join(build, "guest", version + ".cpio"), cell,
+                 [("rig/cmd", PROBE.encode() + b"\n", 0o644)], 180,
+                 os.path.join(build, "logs", "run", "%s-%s-%s" % (version, variant, name)))
+    problems = rig.boot_problems(b)
+    objs = []
+    for line in b.parsed.out:
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                objs.append(json.loads(line))
+            except ValueError:
+                problems.append("unparsable probe output: " + line)
+    if len(objs) != 2:
+        problems.append("expected two JSON lines from the probe, got %d" % len(objs))
+        return None, problems
+    return objs, problems
+
+
+def row(name, cell, version, variant, objs):
+    lib, demo = objs
+    cap = lib["capability"]
+    above = demo["above"] + (" (%s)" % demo["above_errno"] if demo["above_errno"] else "")
+    note = ""
+    if demo["above"] == "ACCEPTED":
+        note = "<- KVM accepts memory it cannot map" if lib["bits"] == cell["bits"] else \
+            "<- memslot above the library's N accepted"
+    return [name, "%s %s" % (version, variant), str(lib["maxphyaddr"]),
+            str(lib["guest_phys_addr_size"]), "absent" if not cap else str(cap),
+            "%d (%s)" % (lib["bits"], lib["source"]), demo["top"], above, note]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--version", default="6.12")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    a = ap.parse_args()
+    cells = rig.read_cells()
+    work = [(v, n) for v in ("patched", "base") for n in cells]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        futs = {w: ex.submit(probe, a.build, a.version, w[0], w[1], cells[w[1]]) for w in work}
+    head = ["cell", "kernel", "MAXPHYADDR", "GuestPhysAddrSize", "KVM_CAP_MAX_GPA_BITS",
+            "library N (source)", "demo: top page", "demo: memslot at 2^N", ""]
+    rows, failed = [head], 0
+    for v, n in work:
+        objs, problems = futs[(v, n)].result()
+        if objs:
+            rows.append(row(n, cells[n], a.version, v, objs))
+        else:
+            rows.append([n, "%s %s" % (a.version, v), "-", "-", "-", "-", "-", "-",
+                         "FAILED: " + "; ".join(problems)])
+        if problems:
+            failed += 1
+            print("%s %s: %s" % (n, v, "; ".join(problems)), file=sys.stderr)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print("\nreal width per cell: " + ", ".join("%s=%d" % (n, c["bits"]) for n, c in cells.items()))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
