@@ -9,6 +9,8 @@ kdir=$tree/tools/testing/selftests/kvm
 export CCACHE_DIR="${CCACHE_DIR:-$(dirname "$(readlink -f "$0")")/../build/ccache}"
 targets=""
 for t in "$@"; do targets="$targets $kdir/$t"; done
-make -s -C "$kdir" -j"$(nproc)" CC="ccache gcc" EXTRA_CFLAGS=-static $targets
+# OUTPUT must be explicit: lib.mk only defaults it at MAKELEVEL 0, and the
+# rig calls this from make.
+make -s -C "$kdir" -j"$(nproc)" OUTPUT="$kdir" CC="ccache gcc" EXTRA_CFLAGS=-static $targets
 mkdir -p "$out"
 for t in "$@"; do cp "$kdir/$t" "$out/"; done
