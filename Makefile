@@ -23,7 +23,7 @@ PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 busybox-static \
 
 .PHONY: all run check deps kernels guests tools unit-tests rig-tests kvmgpa-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
-	boot clean distclean bench
+	boot clean distclean bench patch-check
 
 all: kernels guests
 
@@ -90,9 +90,16 @@ $(B)/check.json: Makefile
 		sep=","; done; done
 	@printf ']}\n' >> $@
 
+# Every patch on its own: builds, no new W=1 warnings, checkpatch --strict.
+patch-check: kernels
+	@for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v $(CURDIR)/patches/$$v || exit 1; done
+
 check: unit-tests guests $(B)/check.json
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
-	@$(PY) $(RIG)/rig.py check --config $(B)/check.json --log-dir $(B)/logs/check $(if $(CELLS),--cells $(CELLS))
+	@for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v $(CURDIR)/patches/$$v | \
+		sed "s/^/[$$v] /"; done | tee $(B)/logs/check/patch-check.txt
+	@$(PY) $(RIG)/rig.py check --config $(B)/check.json --log-dir $(B)/logs/check \
+		--pre $(B)/logs/check/patch-check.txt $(if $(CELLS),--cells $(CELLS))
 
 # Ad-hoc: make boot V=6.12 VARIANT=patched CELL=npt4-pa52 CMD='...' [EXTRA=dir]
 V ?= 6.12

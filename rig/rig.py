@@ -260,8 +260,22 @@ def cmd_check(a):
     diffs = compare_variants(results)
     for d in diffs:
         print("not ok  " + d)
-    passed = sum(r["verdict"] == "ok" for r in results)
-    failed = sum(r["verdict"] == "not ok" for r in results) + len(diffs)
+    pre_ok = pre_fail = 0
+    if a.pre:
+        # Results of checks run before the boots, e.g. patch-check.sh:
+        # lines "[ver] ok ..." and "[ver] FAIL ...".
+        with open(a.pre) as f:
+            for line in f:
+                words = line.split()
+                if len(words) > 1 and words[1] == "ok":
+                    pre_ok += 1
+                elif len(words) > 1 and words[1] == "FAIL":
+                    pre_fail += 1
+        if pre_ok + pre_fail == 0:
+            pre_fail += 1
+            print("not ok  %s has no results" % a.pre)
+    passed = sum(r["verdict"] == "ok" for r in results) + pre_ok
+    failed = sum(r["verdict"] == "not ok" for r in results) + len(diffs) + pre_fail
     skipped = sum(r["verdict"] == "skip" for r in results)
     print("# summary: %s (%.0f s)" % (summary, time.time() - t_start))
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
@@ -298,6 +312,7 @@ def main():
     c.add_argument("--config", required=True)
     c.add_argument("--log-dir", required=True)
     c.add_argument("--cells", help="comma-separated subset of cells")
+    c.add_argument("--pre", help="results of earlier checks to count ('[x] ok ...' / '[x] FAIL ...')")
     c.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="boots at a time (default: one per CPU)")
     sub.add_parser("cells", help="list the cells")
