@@ -282,7 +282,10 @@ def cmd_check(a):
     return 1 if failed else 0
 
 
-def compare_variants(results, own=("max_gpa_test", "gpa_width_repro", "kvm_gpa_bits")):
+OWN_TESTS = ("max_gpa_test", "gpa_width_repro", "kvm_gpa_bits", "rig_memslot_fuzz")
+
+
+def compare_variants(results, own=OWN_TESTS):
     """Upstream tests must give the same result on the unpatched and the patched kernel."""
     by = {}
     for r in results:
