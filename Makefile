@@ -23,7 +23,8 @@ PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 busybox-static \
 
 .PHONY: all run check deps kernels guests tools unit-tests rig-tests kvmgpa-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
-	boot clean distclean bench patch-check
+	boot clean distclean bench patch-check check-debug regression \
+	$(foreach v,$(VERSIONS),debug-kernel-$(v))
 
 all: kernels guests
 
@@ -54,6 +55,14 @@ guest-$(1): kernel-$(1) tools
 	@$(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
 	@cp $(B)/tools/bin/* $(RIG)/guest/bin/* $(B)/guest/$(1)/bin/
 	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/*
+
+# The debug kernel: the patched tree's HEAD in its own worktree, built with
+# rig/config/debug.config on top.
+debug-kernel-$(1): tree-$(1)
+	@[ -d $(B)/src/$(1)-debug ] || git -C $(B)/src/$(1) worktree add -q --detach $(B)/src/$(1)-debug HEAD
+	@git -C $(B)/src/$(1)-debug checkout -q --detach $$$$(git -C $(B)/src/$(1) rev-parse HEAD)
+	@$(RIG)/build-kernel.sh $(B)/src/$(1)-debug $(RIG)/config/common.config $(RIG)/config/$(1).config \
+		$(RIG)/config/debug.config
 
 export-$(1):
 	@$(RIG)/export-patches.sh $(B)/src/$(1) $(CURDIR)/patches/$(1)
@@ -101,6 +110,22 @@ check: unit-tests guests $(B)/check.json
 	@$(PY) $(RIG)/rig.py check --config $(B)/check.json --log-dir $(B)/logs/check \
 		--pre $(B)/logs/check/patch-check.txt $(if $(CELLS),--cells $(CELLS))
 
+# Debug kernels (KASAN, lockdep, UBSAN, DEBUG_VM, kmemleak) in every cell:
+# too slow for CI, so a target of its own.
+$(B)/check-debug.json: Makefile
+	@mkdir -p $(B)
+	@printf '{"runs": [\n' > $@
+	@sep=""; for v in $(VERSIONS); do \
+		printf '%s{"kernel": "%s", "variant": "debug", "bzimage": "%s", "initrd": "%s", "plan": "%s"}\n' \
+			"$$sep" $$v $(B)/src/$$v-debug/arch/x86/boot/bzImage $(B)/guest/$$v.cpio \
+			$(RIG)/plans/$$v.debug.tests >> $@; sep=","; done
+	@printf ']}\n' >> $@
+
+check-debug: guests $(foreach v,$(VERSIONS),debug-kernel-$(v)) $(B)/check-debug.json
+	@rm -rf $(B)/logs/debug && mkdir -p $(B)/logs/debug
+	@$(PY) $(RIG)/rig.py check --config $(B)/check-debug.json --log-dir $(B)/logs/debug \
+		$(if $(CELLS),--cells $(CELLS))
+
 # Ad-hoc: make boot V=6.12 VARIANT=patched CELL=npt4-pa52 CMD='...' [EXTRA=dir]
 V ?= 6.12
 VARIANT ?= patched
@@ -110,6 +135,17 @@ boot: guest-$(V)
 	@$(PY) $(RIG)/rig.py boot --cell $(CELL) --cmd '$(CMD)' $(if $(EXTRA),--extra $(EXTRA)) \
 		--kernel $(B)/src/$(V)$(if $(filter base,$(VARIANT)),-base)/arch/x86/boot/bzImage \
 		--initrd $(B)/guest/$(V).cpio
+
+# Every upstream x86_64 KVM selftest, unpatched vs patched 6.12, one cell.
+REGRESSION_CELL ?= npt5-pa52
+regression: guest-6.12
+	@$(RIG)/regression.sh $(B) $(REGRESSION_CELL)
+
+# Not a pass/fail test: timings of unpatched vs patched 6.12 in one cell.
+BENCH_CELL ?= npt4-pa52
+BENCH_ROUNDS ?= 5
+bench: guest-6.12
+	@$(PY) $(RIG)/bench.py --build $(B) --cell $(BENCH_CELL) --rounds $(BENCH_ROUNDS)
 
 run: guest-6.12
 	@$(PY) $(RIG)/table.py --build $(B)

@@ -244,6 +244,10 @@ def cmd_check(a):
             rs, b = fut.result()
             for r in rs:
                 verdict, why = classify(r, known)
+                if a.same_skips_ok and r["result"] == "skip":
+                    # Regression runs compare variants; a skip is a finding
+                    # only if the other kernel does not skip too.
+                    verdict, why = "skip", r["detail"]
                 r["verdict"], r["why"] = verdict, why
                 line = "%-7s %s/%s %-12s %s" % (verdict, r["kernel"], r["variant"], cell, r["test"])
                 if why:
@@ -315,6 +319,8 @@ def main():
     c.add_argument("--config", required=True)
     c.add_argument("--log-dir", required=True)
     c.add_argument("--cells", help="comma-separated subset of cells")
+    c.add_argument("--same-skips-ok", action="store_true",
+                   help="accept skips without a listed reason (variants are still compared)")
     c.add_argument("--pre", help="results of earlier checks to count ('[x] ok ...' / '[x] FAIL ...')")
     c.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="boots at a time (default: one per CPU)")

@@ -18,6 +18,10 @@
  * must be refused, as it always has been.
  *
  * Exit status: 0 as expected, 1 not as expected, 2 error.
+ *
+ * "gpa-width-repro --bench N" instead times N guest loads, from KVM_RUN to
+ * the MMIO exit, at a GPA above the width and at an unmapped GPA below it,
+ * and prints the medians (for make bench).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvmgpa.h"
@@ -110,8 +115,69 @@ static int show_bug(struct minivm *m, uint64_t gpa, uint64_t alias, uint64_t *pa
 	return 0;
 }
 
-int main(void)
+static int cmp_u64(const void *a, const void *b)
 {
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median nanoseconds from KVM_RUN to the MMIO exit of a load from @gpa. */
+static int time_exits(struct minivm *m, uint64_t gpa, int n, uint64_t *median)
+{
+	uint64_t *ns = calloc(n, sizeof(*ns)), v = MMIO_VALUE;
+	int i;
+
+	if (!ns)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct timespec a, b;
+		enum minivm_outcome o;
+
+		minivm_start(m, minivm_window(m, 2, gpa), 0, false);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		o = minivm_run(m, TIMEOUT_MS);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (o != MINIVM_MMIO || m->run->mmio.phys_addr != gpa) {
+			printf("bench: load from 0x%" PRIx64 ": %s, not an MMIO exit there\n", gpa,
+			       outcome_name(m, o));
+			free(ns);
+			return -1;
+		}
+		ns[i] = (b.tv_sec - a.tv_sec) * 1000000000ull + b.tv_nsec - a.tv_nsec;
+		memcpy(m->run->mmio.data, &v, sizeof(v));
+		if (minivm_run(m, TIMEOUT_MS) != MINIVM_HLT) {
+			free(ns);
+			return -1;
+		}
+	}
+	qsort(ns, n, sizeof(*ns), cmp_u64);
+	*median = ns[n / 2];
+	free(ns);
+	return 0;
+}
+
+static int bench(struct minivm *m, unsigned int t, unsigned int mpa, int n)
+{
+	uint64_t above = (1ull << t) + (1ull << (t - 1)) + 0x10000, below = (1ull << (t - 1)) + 0x20000;
+	uint64_t ns_above, ns_below;
+
+	if (time_exits(m, below, n, &ns_below))
+		return 1;
+	printf("bench: exit_ns_below_width %" PRIu64 "\n", ns_below);
+	if (t >= mpa) {
+		printf("bench: exit_ns_above_width none (the guest cannot address above 2^%u)\n", t);
+		return 0;
+	}
+	if (time_exits(m, above, n, &ns_above))
+		return 1;
+	printf("bench: exit_ns_above_width %" PRIu64 "\n", ns_above);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int nbench = argc > 2 && !strcmp(argv[1], "--bench") ? atoi(argv[2]) : 0;
 	struct kvmgpa_result res;
 	uint64_t gpa, alias, *page;
 	unsigned int t, mpa;
@@ -133,6 +199,10 @@ int main(void)
 	mpa = m.guest_maxphyaddr;
 	printf("KVM_CAP_MAX_GPA_BITS: %s; mappable width T=%u (%s); MAXPHYADDR M=%u\n",
 	       res.cap_bits > 0 ? "present" : "absent", t, kvmgpa_source_name(res.source), mpa);
+	if (nbench > 0) {
+		ret = bench(&m, t, mpa, nbench);
+		goto out;
+	}
 	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED) {
 		perror("mmap");

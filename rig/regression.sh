@@ -1,0 +1,36 @@
+#!/bin/sh
+# make regression: every upstream x86_64 KVM selftest of the 6.12 tree (but
+# those in rig/tcg-exclude), on the unpatched and the patched kernel, in one
+# cell, in one run; any difference in pass/fail/skip fails.
+# usage: regression.sh BUILD CELL
+set -eu
+b=$1 cell=$2
+rig=$(dirname "$(readlink -f "$0")")
+kdir=$b/src/6.12/tools/testing/selftests/kvm
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kvm-gpa-rig/ccache}"
+make -s -C "$kdir" -j"$(nproc)" OUTPUT="$kdir" CC="ccache gcc" EXTRA_CFLAGS=-static >/dev/null
+tests=$(make -s -C "$kdir" -p OUTPUT="$kdir" 2>/dev/null | sed -n 's/^TEST_GEN_PROGS := //p' | tr ' ' '\n' |
+	grep / | sed "s|^$kdir/||" | sort)
+bin=$b/guest/6.12-full/bin
+rm -rf "$bin" && mkdir -p "$bin"
+plan=$b/regression.tests
+: > "$plan"
+for t in $tests; do
+	if grep -qE "^$t[[:space:]]" "$rig/tcg-exclude"; then
+		echo "excluded: $t: $(grep -E "^$t[[:space:]]" "$rig/tcg-exclude" | sed 's/^[^ ]* *//')"
+		continue
+	fi
+	cp "$kdir/$t" "$bin/"
+	printf '%-50s 300 ./%s\n' "$t" "$(basename "$t")" >> "$plan"
+done
+cp "$rig"/guest/bin/* "$bin/"
+"$rig/mkinitramfs.sh" "$b/guest/6.12-full.cpio" "$bin"/*
+cat > "$b/regression.json" <<EOT
+{"runs": [
+ {"kernel": "6.12", "variant": "base", "bzimage": "$b/src/6.12-base/arch/x86/boot/bzImage", "initrd": "$b/guest/6.12-full.cpio", "plan": "$plan"},
+ {"kernel": "6.12", "variant": "patched", "bzimage": "$b/src/6.12/arch/x86/boot/bzImage", "initrd": "$b/guest/6.12-full.cpio", "plan": "$plan"}
+]}
+EOT
+rm -rf "$b/logs/regression" && mkdir -p "$b/logs/regression"
+exec python3 "$rig/rig.py" check --config "$b/regression.json" --log-dir "$b/logs/regression" \
+	--cells "$cell" --same-skips-ok
