@@ -119,6 +119,38 @@ def _read(p):
         return ""
 
 
+def read_known_splats(path=os.path.join(HERE, "known-splats")):
+    """'kernel/variant-glob cell-glob regex reason' lines."""
+    import re
+    rules = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                s = line.strip()
+                if s and not s.startswith("#"):
+                    parts = s.split(None, 2)
+                    if len(parts) < 3 or "  " not in parts[2]:
+                        raise SystemExit("rig: %s: want 'kernel/variant cell regex  reason': %r"
+                                         % (path, s))
+                    rx, why = parts[2].split("  ", 1)
+                    rules.append((parts[0], parts[1], re.compile(rx), why.strip()))
+    return rules
+
+
+def split_known_splats(splats, key, cell, rules):
+    """Return (unknown splats, [(splat, reason)] for the known ones)."""
+    import fnmatch
+    unknown, known = [], []
+    for sp in splats:
+        for k, c, rx, why in rules:
+            if fnmatch.fnmatch(key, k) and fnmatch.fnmatch(cell, c) and rx.search(sp[2]):
+                known.append((sp, why))
+                break
+        else:
+            unknown.append(sp)
+    return unknown, known
+
+
 def boot_problems(b, want_end=True):
     """Reasons a boot as a whole is not trustworthy (besides test results)."""
     probs = []
@@ -174,6 +206,8 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta):
         if name not in seen:
             out.append(dict(meta, cell=cell_name, test=name, result="not ok",
                             duration_ms=None, detail="no result (guest died or hung)", output=[]))
+    b.splats, known = split_known_splats(b.splats, "%s/%s" % (meta["kernel"], meta["variant"]),
+                                         cell_name, read_known_splats())
     probs = boot_problems(b)
     if probs:
         detail = "; ".join(probs)
@@ -181,8 +215,9 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta):
         out.append(dict(meta, cell=cell_name, test="boot", result="not ok", duration_ms=int(b.seconds * 1000),
                         detail=detail, output=ctx))
     else:
+        detail = "; ".join("known: %s (%s)" % (sp[2], why) for sp, why in known)
         out.append(dict(meta, cell=cell_name, test="boot", result="ok",
-                        duration_ms=int(b.seconds * 1000), detail="", output=[]))
+                        duration_ms=int(b.seconds * 1000), detail=detail, output=[]))
     return out, b
 
 
@@ -250,6 +285,8 @@ def cmd_check(a):
                     verdict, why = "skip", r["detail"]
                 r["verdict"], r["why"] = verdict, why
                 line = "%-7s %s/%s %-12s %s" % (verdict, r["kernel"], r["variant"], cell, r["test"])
+                if not why and r["test"] == "boot" and r["detail"]:
+                    why = r["detail"]
                 if why:
                     line += "  # " + why
                 print(line, flush=True)

@@ -3,7 +3,8 @@
 rig/tests/data holds console and result-port logs that the rig wrote while
 booting its kernels: clean test runs, a sysrq-triggered panic, a missing
 init, a guest that hung (killed at the boot timeout) and a guest that powered
-off in the middle of its test plan.
+off in the middle of its test plan, and a WARN_ON_ONCE that 6.1 hit under
+shadow paging.
 """
 import json
 import os
@@ -45,6 +46,26 @@ class LogScan(unittest.TestCase):
         self.assertIn("sysrq triggered crash", hits[0][2])
         ctx = logscan.context(data("panic-sysrq.console.log"), hits)
         self.assertTrue(any("Call Trace" in line for line in ctx), ctx)
+
+    def test_real_warning(self):
+        # A WARN_ON_ONCE in 6.1's kvm_multiple_exception, caught by the rig.
+        hits = logscan.scan(data("warn-6.1-shadow.console.log"))
+        self.assertEqual([h[1] for h in hits], ["warning"])
+        self.assertIn("kvm_multiple_exception", hits[0][2])
+
+    def test_known_splats(self):
+        hits = logscan.scan(data("warn-6.1-shadow.console.log"))
+        rules = rig.read_known_splats()
+        unknown, known = rig.split_known_splats(hits, "6.1/patched", "shadow-pa52", rules)
+        self.assertEqual((unknown, len(known)), ([], 1))
+        self.assertIn("pre-existing", known[0][1])
+        # The same report elsewhere is not known: it fails.
+        for key, cell in (("6.12/patched", "shadow-pa52"), ("6.1/patched", "npt4-pa52")):
+            unknown, known = rig.split_known_splats(hits, key, cell, rules)
+            self.assertEqual((len(unknown), known), (1, []))
+        # A different report in the same place fails too.
+        other = [(1, "warning", "WARNING: CPU: 0 PID: 1 at arch/x86/kvm/mmu/mmu.c:1 foo+0x1/0x2")]
+        self.assertEqual(len(rig.split_known_splats(other, "6.1/base", "shadow-pa52", rules)[0]), 1)
 
     def test_missing_init_panic(self):
         hits = logscan.scan(data("panic-noinit.console.log"))
