@@ -1,0 +1,27 @@
+#!/bin/sh
+# make install into a scratch DESTDIR, then build and run a consumer against
+# the installed header, shared library and pkg-config file.
+# usage: test_install.sh BUILDDIR
+set -eu
+o=$(readlink -f "$1")
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+make -s O="$o" install PREFIX=/opt/kvmgpa DESTDIR="$d" >/dev/null
+for f in include/kvmgpa.h lib/libkvmgpa.a lib/libkvmgpa.so.1 lib/libkvmgpa.so \
+	 lib/pkgconfig/kvmgpa.pc bin/kvm-gpa-bits share/man/man1/kvm-gpa-bits.1; do
+	[ -e "$d/opt/kvmgpa/$f" ] || { echo "FAIL: make install did not install $f"; exit 1; }
+done
+cat > "$d/use.c" <<'EOC'
+#include <kvmgpa.h>
+#include <stdio.h>
+int main(void)
+{
+	/* [2^48 - 4K, 2^48) fits in 48 bits, one more page does not. */
+	return !(kvmgpa_region_fits(48, (1ull << 48) - 4096, 4096) &&
+		 !kvmgpa_region_fits(48, (1ull << 48) - 4096, 8192));
+}
+EOC
+flags=$(PKG_CONFIG_PATH="$d/opt/kvmgpa/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$d" pkg-config --cflags --libs kvmgpa)
+cc "$d/use.c" $flags -o "$d/use"
+LD_LIBRARY_PATH="$d/opt/kvmgpa/lib" "$d/use" || { echo "FAIL: consumer of the installed library"; exit 1; }
+echo "test_install: installed files present, pkg-config consumer builds and runs"
