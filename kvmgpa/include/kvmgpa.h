@@ -16,6 +16,11 @@
  *
  * A source that is missing, unreadable or malformed is skipped, with the
  * reason recorded; the query itself never fails once it has an fd.
+ *
+ * N bounds the address space; ranges inside it that the platform reserves
+ * still apply, e.g. AMD's 12 GiB HyperTransport hole (below 1 TiB, or at the
+ * top of MAXPHYADDR on family 17h and later), which a VMM must keep free of
+ * guest memory as it would on bare metal.
  */
 #ifndef KVMGPA_H
 #define KVMGPA_H
