@@ -9,7 +9,8 @@
 # nothing is done, so edits made in the tree are never thrown away silently.
 set -eu
 ver=$1 src=$2 pdir=$3
-tarball=/usr/src/linux-source-$ver.tar.xz
+# RIG_TARBALL lets the rig's own tests use a small stand-in.
+tarball=${RIG_TARBALL:-/usr/src/linux-source-$ver.tar.xz}
 base_tag=rig-base
 [ -f "$tarball" ] || { echo "prepare-tree: $tarball missing (apt-get install linux-source-$ver)" >&2; exit 1; }
 

@@ -1,0 +1,112 @@
+"""prepare-tree.sh and export-patches.sh on a small stand-in for the kernel
+tarball: the round trip between a git tree and patches/<ver>/."""
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import unittest
+
+RIG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Tree(unittest.TestCase):
+    def setUp(self):
+        self.d = tempfile.mkdtemp()
+        top = os.path.join(self.d, "linux-source-9.9")
+        os.makedirs(os.path.join(top, "kvm"))
+        with open(os.path.join(top, "kvm", "mmu.c"), "w") as f:
+            f.write("".join("line %d\n" % i for i in range(40)))
+        with open(os.path.join(top, ".gitignore"), "w") as f:
+            f.write("/*\n")       # like Debian's: ignore everything
+        self.tarball = os.path.join(self.d, "src.tar.xz")
+        with tarfile.open(self.tarball, "w:xz") as t:
+            t.add(top, arcname="linux-source-9.9")
+        self.src = os.path.join(self.d, "tree")
+        self.pdir = os.path.join(self.d, "patches")
+        os.makedirs(self.pdir)
+        self.env = dict(os.environ, RIG_TARBALL=self.tarball)
+
+    def tearDown(self):
+        shutil.rmtree(self.d)
+
+    def run_rig(self, script, *args, ok=True):
+        p = subprocess.run([os.path.join(RIG, script)] + list(args), env=self.env,
+                           capture_output=True, text=True)
+        if ok:
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return p
+
+    def git(self, *args):
+        return subprocess.run(["git", "-C", self.src, "-c", "user.name=t", "-c", "user.email=t@t"]
+                              + list(args), capture_output=True, text=True, check=True).stdout
+
+    def edit_and_commit(self, old, new, msg):
+        path = os.path.join(self.src, "kvm", "mmu.c")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace(old, new))
+        self.git("commit", "-qam", msg)
+
+    def patches(self):
+        out = {}
+        for n in sorted(os.listdir(self.pdir)):
+            with open(os.path.join(self.pdir, n)) as f:
+                out[n] = f.read()
+        return out
+
+    def test_round_trip(self):
+        self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir)
+        self.assertIn("untouched", self.git("log", "-1", "--format=%s", "rig-base"))
+        self.edit_and_commit("line 5\n", "line five\n", "kvm: first change")
+        self.edit_and_commit("line 30\n", "line thirty\n", "kvm: second change")
+        self.run_rig("export-patches.sh", self.src, self.pdir)
+        first = self.patches()
+        self.assertEqual(first["series"].split(),
+                         ["0001-kvm-first-change.patch", "0002-kvm-second-change.patch"])
+        # No churn: exporting again, or after a rebuild of the tree, changes nothing.
+        self.run_rig("export-patches.sh", self.src, self.pdir)
+        self.assertEqual(self.patches(), first)
+        shutil.rmtree(self.src)
+        p = self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir)
+        self.assertIn("applied 0002-kvm-second-change.patch", p.stdout)
+        with open(os.path.join(self.src, "kvm", "mmu.c")) as f:
+            self.assertIn("line thirty", f.read())
+        self.run_rig("export-patches.sh", self.src, self.pdir)
+        self.assertEqual(self.patches(), first)
+
+    def test_bad_patch_is_named(self):
+        self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir)
+        self.edit_and_commit("line 5\n", "line five\n", "kvm: good")
+        self.edit_and_commit("line 30\n", "line thirty\n", "kvm: bad")
+        self.run_rig("export-patches.sh", self.src, self.pdir)
+        bad = os.path.join(self.pdir, "0002-kvm-bad.patch")
+        with open(bad) as f:
+            text = f.read()
+        with open(bad, "w") as f:
+            f.write(text.replace(" line 29\n", " line 29 (not what the tree has)\n"))
+        shutil.rmtree(self.src)
+        p = self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir, ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("PATCH DOES NOT APPLY: 0002-kvm-bad.patch", p.stderr)
+
+    def test_unexported_work_is_kept(self):
+        self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir)
+        self.edit_and_commit("line 5\n", "line five\n", "kvm: exported")
+        self.run_rig("export-patches.sh", self.src, self.pdir)
+        self.edit_and_commit("line 7\n", "line seven\n", "kvm: not exported yet")
+        # Someone else changes the series meanwhile: refuse rather than lose work.
+        with open(os.path.join(self.pdir, "series"), "a") as f:
+            f.write("")
+        os.utime(os.path.join(self.pdir, "series"))
+        with open(os.path.join(self.pdir, "0001-kvm-exported.patch"), "a") as f:
+            f.write("\n")
+        p = self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir, ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("unexported commits", p.stderr)
+        self.assertIn("not exported yet", self.git("log", "-1", "--format=%s"))
+
+
+if __name__ == "__main__":
+    unittest.main()
