@@ -41,18 +41,23 @@ def read_cells(path=os.path.join(HERE, "cells")):
     return cells
 
 
-def read_plan(path):
-    """Plan lines: '<name> <timeout> <command...>'.  Returns the lines checked."""
-    tests = []
+def data_lines(path):
+    """(line number, text) of the non-blank, non-comment lines of a rig data file."""
     with open(path) as f:
         for n, line in enumerate(f, 1):
             s = line.strip()
-            if not s or s.startswith("#"):
-                continue
-            parts = s.split(None, 2)
-            if len(parts) < 3 or not parts[1].isdigit():
-                raise SystemExit("rig: %s:%d: want '<name> <timeout> <command>'" % (path, n))
-            tests.append((parts[0], int(parts[1]), parts[2]))
+            if s and not s.startswith("#"):
+                yield n, s
+
+
+def read_plan(path):
+    """Plan lines: '<name> <timeout> <command...>'.  Returns the lines checked."""
+    tests = []
+    for n, s in data_lines(path):
+        parts = s.split(None, 2)
+        if len(parts) < 3 or not parts[1].isdigit():
+            raise SystemExit("rig: %s:%d: want '<name> <timeout> <command>'" % (path, n))
+        tests.append((parts[0], int(parts[1]), parts[2]))
     return tests
 
 
@@ -123,17 +128,12 @@ def read_known_splats(path=os.path.join(HERE, "known-splats")):
     """'kernel/variant-glob cell-glob regex reason' lines."""
     import re
     rules = []
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                s = line.strip()
-                if s and not s.startswith("#"):
-                    parts = s.split(None, 2)
-                    if len(parts) < 3 or "  " not in parts[2]:
-                        raise SystemExit("rig: %s: want 'kernel/variant cell regex  reason': %r"
-                                         % (path, s))
-                    rx, why = parts[2].split("  ", 1)
-                    rules.append((parts[0], parts[1], re.compile(rx), why.strip()))
+    for _, s in data_lines(path) if os.path.exists(path) else ():
+        parts = s.split(None, 2)
+        if len(parts) < 3 or "  " not in parts[2]:
+            raise SystemExit("rig: %s: want 'kernel/variant cell regex  reason': %r" % (path, s))
+        rx, why = parts[2].split("  ", 1)
+        rules.append((parts[0], parts[1], re.compile(rx), why.strip()))
     return rules
 
 
@@ -225,15 +225,11 @@ def read_known(path=os.path.join(HERE, "known-skips")):
     """'test  kernel/variant-glob  cell-glob  reason' lines: skips with a known reason."""
     import fnmatch
     rules = []
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                s = line.strip()
-                if s and not s.startswith("#"):
-                    parts = s.split(None, 3)
-                    if len(parts) < 4:
-                        raise SystemExit("rig: %s: want 'test kernel/variant cell reason': %r" % (path, s))
-                    rules.append(tuple(parts))
+    for _, s in data_lines(path) if os.path.exists(path) else ():
+        parts = s.split(None, 3)
+        if len(parts) < 4:
+            raise SystemExit("rig: %s: want 'test kernel/variant cell reason': %r" % (path, s))
+        rules.append(tuple(parts))
 
     def lookup(test, key, cell):
         for t, k, c, why in rules:

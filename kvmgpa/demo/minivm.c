@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "kvmgpa-internal.h"
 #include "minivm.h"
 
 /* Guest-physical layout of slot 0. */
@@ -49,29 +50,12 @@ static int fail(char *err, size_t len, int e, const char *what)
 
 static int set_cpuid(struct minivm *m)
 {
-	struct kvm_cpuid2 *cpuid = NULL;
-	int nent = 64, r = 0, i;
+	struct kvm_cpuid2 *cpuid;
+	int r = 0, i;
 
-	for (;;) {
-		struct kvm_cpuid2 *grown = realloc(cpuid, sizeof(*cpuid) +
-						   nent * sizeof(cpuid->entries[0]));
-
-		if (!grown) {
-			free(cpuid);
-			return -ENOMEM;
-		}
-		cpuid = grown;
-		memset(cpuid, 0, sizeof(*cpuid));
-		cpuid->nent = nent;
-		if (!ioctl(m->kvm, KVM_GET_SUPPORTED_CPUID, cpuid))
-			break;
-		if (errno != E2BIG || nent >= 4096) {
-			r = -errno;
-			free(cpuid);
-			return r;
-		}
-		nent *= 2;
-	}
+	cpuid = kvmgpa__supported_cpuid(m->kvm, &r);
+	if (!cpuid)
+		return r;
 	/*
 	 * Without CPUID 0x80000008 the guest's MAXPHYADDR would be 36 and the
 	 * windows could not reach high GPAs.

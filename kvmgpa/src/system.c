@@ -16,6 +16,7 @@
 #endif
 
 #include "kvmgpa.h"
+#include "kvmgpa-internal.h"
 
 static int sys_check_extension(void *ctx, int fd, unsigned long cap)
 {
@@ -24,10 +25,10 @@ static int sys_check_extension(void *ctx, int fd, unsigned long cap)
 	return r < 0 ? -errno : r;
 }
 
-static int cpuid_on(int fd, uint32_t *eax)
+struct kvm_cpuid2 *kvmgpa__supported_cpuid(int fd, int *err)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
-	int nent = 64, r, i;
+	int nent = 64;
 
 	for (;;) {
 		struct kvm_cpuid2 *grown;
@@ -35,20 +36,33 @@ static int cpuid_on(int fd, uint32_t *eax)
 		grown = realloc(cpuid, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
 		if (!grown) {
 			free(cpuid);
-			return -ENOMEM;
+			*err = -ENOMEM;
+			return NULL;
 		}
 		cpuid = grown;
 		memset(cpuid, 0, sizeof(*cpuid));
 		cpuid->nent = nent;
-		if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-			break;
-		r = -errno;
-		if (r != -E2BIG || nent >= 4096) {
+		if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0) {
+			*err = 0;
+			return cpuid;
+		}
+		*err = -errno;
+		if (*err != -E2BIG || nent >= 4096) {
 			free(cpuid);
-			return r;
+			return NULL;
 		}
 		nent *= 2;
 	}
+}
+
+static int cpuid_on(int fd, uint32_t *eax)
+{
+	struct kvm_cpuid2 *cpuid;
+	int r = -ENOENT, i;
+
+	cpuid = kvmgpa__supported_cpuid(fd, &r);
+	if (!cpuid)
+		return r;
 	r = -ENOENT;
 	for (i = 0; i < (int)cpuid->nent; i++) {
 		if (cpuid->entries[i].function == 0x80000008) {
