@@ -2,7 +2,7 @@
 # make regression: every upstream x86_64 KVM selftest of the 6.12 tree (but
 # those in rig/tcg-exclude), on the unpatched and the patched kernel, in one
 # cell, in one run; any difference in pass/fail/skip fails.
-# usage: regression.sh BUILD CELL
+# usage: regression.sh BUILD CELL   (REGRESSION_TIMEOUT: seconds per test, default 300)
 set -eu
 b=$1 cell=$2
 rig=$(dirname "$(readlink -f "$0")")
@@ -21,7 +21,7 @@ for t in $tests; do
 		continue
 	fi
 	cp "$kdir/$t" "$bin/"
-	printf '%-50s 300 ./%s\n' "$t" "$(basename "$t")" >> "$plan"
+	printf '%-50s %s ./%s\n' "$t" "${REGRESSION_TIMEOUT:-300}" "$(basename "$t")" >> "$plan"
 done
 cp "$rig"/guest/bin/* "$bin/"
 "$rig/mkinitramfs.sh" "$b/guest/6.12-full.cpio" "$bin"/*
