@@ -8,8 +8,10 @@
 """
 import argparse
 import concurrent.futures
+import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,7 +128,6 @@ def _read(p):
 
 def read_known_splats(path=os.path.join(HERE, "known-splats")):
     """'kernel/variant-glob cell-glob regex reason' lines."""
-    import re
     rules = []
     for _, s in data_lines(path) if os.path.exists(path) else ():
         parts = s.split(None, 2)
@@ -139,7 +140,6 @@ def read_known_splats(path=os.path.join(HERE, "known-splats")):
 
 def split_known_splats(splats, key, cell, rules):
     """Return (unknown splats, [(splat, reason)] for the known ones)."""
-    import fnmatch
     unknown, known = [], []
     for sp in splats:
         for k, c, rx, why in rules:
@@ -191,7 +191,7 @@ def cmd_boot(a):
     return b.parsed.exit
 
 
-def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta):
+def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rules):
     """Boot once with a test plan.  Returns result dicts, boot-level ones included."""
     tests = read_plan(plan)
     text = "".join("%s %d %s\n" % t for t in tests)
@@ -207,7 +207,7 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta):
             out.append(dict(meta, cell=cell_name, test=name, result="not ok",
                             duration_ms=None, detail="no result (guest died or hung)", output=[]))
     b.splats, known = split_known_splats(b.splats, "%s/%s" % (meta["kernel"], meta["variant"]),
-                                         cell_name, read_known_splats())
+                                         cell_name, splat_rules)
     probs = boot_problems(b)
     if probs:
         detail = "; ".join(probs)
@@ -223,7 +223,6 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta):
 
 def read_known(path=os.path.join(HERE, "known-skips")):
     """'test  kernel/variant-glob  cell-glob  reason' lines: skips with a known reason."""
-    import fnmatch
     rules = []
     for _, s in data_lines(path) if os.path.exists(path) else ():
         parts = s.split(None, 3)
@@ -256,6 +255,7 @@ def cmd_check(a):
         cfg = json.load(f)
     cells = read_cells()
     known = read_known()
+    splat_rules = read_known_splats()
     only_cells = a.cells.split(",") if a.cells else list(cells)
     for c in only_cells:
         if c not in cells:
@@ -270,7 +270,7 @@ def cmd_check(a):
             meta = {"kernel": run["kernel"], "variant": run["variant"]}
             prefix = os.path.join(a.log_dir, "%s-%s-%s" % (run["kernel"], run["variant"], cell))
             futs.append((cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
-                                         cells[cell], run["plan"], prefix, meta)))
+                                         cells[cell], run["plan"], prefix, meta, splat_rules)))
         for cell, fut in futs:
             rs, b = fut.result()
             for r in rs:
