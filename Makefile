@@ -92,42 +92,28 @@ rig-tests:
 
 unit-tests: rig-tests kvmgpa-check
 
-# Regenerated every time: its contents follow VERSIONS.
-$(B)/check.json: FORCE
-	@mkdir -p $(B)
-	@printf '{"runs": [\n' > $@
-	@sep=""; for v in $(VERSIONS); do for var in base patched; do \
-		src=$(B)/src/$$v; [ $$var = base ] && src=$(B)/src/$$v-base; \
-		printf '%s{"kernel": "%s", "variant": "%s", "bzimage": "%s", "initrd": "%s", "plan": "%s"}\n' \
-			"$$sep" $$v $$var $$src/arch/x86/boot/bzImage $(B)/guest/$$v.cpio $(RIG)/plans/$$v.tests >> $@; \
-		sep=","; done; done
-	@printf ']}\n' >> $@
+# The kernels `rig.py check` boots: "--run KERNEL VARIANT BZIMAGE INITRD PLAN".
+src-dir = $(B)/src/$(1)$(if $(filter base,$(2)),-base,$(if $(filter debug,$(2)),-debug))
+run-arg = --run $(1) $(2) $(call src-dir,$(1),$(2))/arch/x86/boot/bzImage $(B)/guest/$(1).cpio $(3)
+CHECK_RUNS = $(foreach v,$(VERSIONS),$(foreach var,base patched,$(call run-arg,$(v),$(var),$(RIG)/plans/$(v).tests)))
+DEBUG_RUNS = $(foreach v,$(VERSIONS),$(call run-arg,$(v),debug,$(RIG)/plans/$(v).debug.tests))
 
 # Every patch on its own: builds, no new W=1 warnings, checkpatch --strict.
 patch-check: kernels
 	@for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v $(CURDIR)/patches/$$v || exit 1; done
 
-check: unit-tests guests $(B)/check.json
+check: unit-tests guests
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(if $(QUICK),:,for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v \
 		$(CURDIR)/patches/$$v 2>&1 | sed "s/^/[$$v] /" || true; done | tee $(B)/logs/check/patch-check.txt)
-	@$(PY) $(RIG)/rig.py check --config $(B)/check.json --log-dir $(B)/logs/check \
+	@$(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \
 		$(if $(QUICK),,--pre $(B)/logs/check/patch-check.txt) $(if $(CELLS),--cells $(CELLS))
 
 # Debug kernels (KASAN, lockdep, UBSAN, DEBUG_VM, kmemleak) in every cell:
 # too slow for CI, so a target of its own.
-$(B)/check-debug.json: FORCE
-	@mkdir -p $(B)
-	@printf '{"runs": [\n' > $@
-	@sep=""; for v in $(VERSIONS); do \
-		printf '%s{"kernel": "%s", "variant": "debug", "bzimage": "%s", "initrd": "%s", "plan": "%s"}\n' \
-			"$$sep" $$v $(B)/src/$$v-debug/arch/x86/boot/bzImage $(B)/guest/$$v.cpio \
-			$(RIG)/plans/$$v.debug.tests >> $@; sep=","; done
-	@printf ']}\n' >> $@
-
-check-debug: guests $(foreach v,$(VERSIONS),debug-kernel-$(v)) $(B)/check-debug.json
+check-debug: guests $(foreach v,$(VERSIONS),debug-kernel-$(v)) 
 	@rm -rf $(B)/logs/debug && mkdir -p $(B)/logs/debug
-	@$(PY) $(RIG)/rig.py check --config $(B)/check-debug.json --log-dir $(B)/logs/debug \
+	@$(PY) $(RIG)/rig.py check $(DEBUG_RUNS) --log-dir $(B)/logs/debug \
 		$(if $(CELLS),--cells $(CELLS))
 
 # Ad-hoc: make boot V=6.12 VARIANT=patched CELL=npt4-pa52 CMD='...' [EXTRA=dir]
@@ -137,11 +123,12 @@ CELL ?= npt4-pa52
 CMD ?= cat /proc/cpuinfo
 boot: guest-$(V)
 	@$(PY) $(RIG)/rig.py boot --cell $(CELL) --cmd '$(CMD)' $(if $(EXTRA),--extra $(EXTRA)) \
-		--kernel $(B)/src/$(V)$(if $(filter base,$(VARIANT)),-base)/arch/x86/boot/bzImage \
+		--kernel $(call src-dir,$(V),$(VARIANT))/arch/x86/boot/bzImage \
 		--initrd $(B)/guest/$(V).cpio
 
 # Every upstream x86_64 KVM selftest, unpatched vs patched 6.12, one cell.
-REGRESSION_CELL ?= npt5-pa52
+# npt4-pa52: the configuration of the bug, where the series takes its new paths.
+REGRESSION_CELL ?= npt4-pa52
 regression: guest-6.12
 	@$(RIG)/regression.sh $(B) $(REGRESSION_CELL)
 
@@ -155,8 +142,7 @@ run: guest-6.12
 	@$(PY) $(RIG)/table.py --build $(B)
 
 clean:
-	rm -rf $(B)/guest $(B)/logs $(B)/tools $(B)/check.json
+	rm -rf $(B)/guest $(B)/logs $(B)/tools
 
 distclean:
 	rm -rf $(B)
-FORCE:

@@ -2,7 +2,9 @@
 # make regression: every upstream x86_64 KVM selftest of the 6.12 tree (but
 # those in rig/tcg-exclude), on the unpatched and the patched kernel, in one
 # cell, in one run; any difference in pass/fail/skip fails.
-# usage: regression.sh BUILD CELL   (REGRESSION_TIMEOUT: seconds per test, default 300)
+# usage: regression.sh BUILD CELL
+#   REGRESSION_TIMEOUT: seconds per test (default 300)
+#   REGRESSION_CHUNK: tests per boot (default 8)
 set -eu
 b=$1 cell=$2
 rig=$(dirname "$(readlink -f "$0")")
@@ -13,24 +15,29 @@ tests=$(make -s -C "$kdir" -p OUTPUT="$kdir" 2>/dev/null | sed -n 's/^TEST_GEN_P
 	grep / | sed "s|^$kdir/||" | sort)
 bin=$b/guest/6.12-full/bin
 rm -rf "$bin" && mkdir -p "$bin"
-plan=$b/regression.tests
-: > "$plan"
+plans=$b/regression
+rm -rf "$plans" && mkdir -p "$plans"
+# A few tests per boot: a test that kills the guest costs only its chunk,
+# and the two kernels run a chunk side by side (one QEMU per host CPU).
+per=${REGRESSION_CHUNK:-8}
+i=0
 for t in $tests; do
 	if grep -qE "^$t[[:space:]]" "$rig/tcg-exclude"; then
 		echo "excluded: $t: $(grep -E "^$t[[:space:]]" "$rig/tcg-exclude" | sed 's/^[^ ]* *//')"
 		continue
 	fi
 	cp "$kdir/$t" "$bin/"
-	printf '%-50s %s ./%s\n' "$t" "${REGRESSION_TIMEOUT:-300}" "$(basename "$t")" >> "$plan"
+	printf '%-50s %s ./%s\n' "$t" "${REGRESSION_TIMEOUT:-300}" "$(basename "$t")" \
+		>> "$plans/$(printf 'chunk-%02d' $((i / per))).tests"
+	i=$((i + 1))
 done
 cp "$rig"/guest/bin/* "$bin/"
 "$rig/mkinitramfs.sh" "$b/guest/6.12-full.cpio" "$bin"/*
-cat > "$b/regression.json" <<EOT
-{"runs": [
- {"kernel": "6.12", "variant": "base", "bzimage": "$b/src/6.12-base/arch/x86/boot/bzImage", "initrd": "$b/guest/6.12-full.cpio", "plan": "$plan"},
- {"kernel": "6.12", "variant": "patched", "bzimage": "$b/src/6.12/arch/x86/boot/bzImage", "initrd": "$b/guest/6.12-full.cpio", "plan": "$plan"}
-]}
-EOT
+set --
+for plan in "$plans"/chunk-*.tests; do
+	set -- "$@" --run 6.12 base "$b/src/6.12-base/arch/x86/boot/bzImage" "$b/guest/6.12-full.cpio" "$plan" \
+		--run 6.12 patched "$b/src/6.12/arch/x86/boot/bzImage" "$b/guest/6.12-full.cpio" "$plan"
+done
+echo "regression: $i tests in $(ls "$plans" | wc -l) boots per kernel, cell $cell"
 rm -rf "$b/logs/regression" && mkdir -p "$b/logs/regression"
-exec python3 "$rig/rig.py" check --config "$b/regression.json" --log-dir "$b/logs/regression" \
-	--cells "$cell" --same-skips-ok
+exec python3 "$rig/rig.py" check "$@" --log-dir "$b/logs/regression" --cells "$cell" --same-skips-ok

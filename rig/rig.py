@@ -3,7 +3,8 @@
 
   rig.py boot   --kernel K --initrd I --cell C [--extra DIR] --cmd CMD
   rig.py tests  --kernel K --initrd I --cell C --plan FILE --log-dir D
-  rig.py check  --config FILE          (everything `make check` runs)
+  rig.py check  --run KERNEL VARIANT BZIMAGE INITRD PLAN [--run ...] --log-dir D
+                                        (everything `make check` runs)
   rig.py cells                         (list the cells)
 """
 import argparse
@@ -250,9 +251,8 @@ def classify(r, known):
 
 
 def cmd_check(a):
-    """Run every (kernel, variant, cell) in the config and summarise."""
-    with open(a.config) as f:
-        cfg = json.load(f)
+    """Run every (kernel, variant, cell) given by --run and summarise."""
+    runs = [dict(zip(("kernel", "variant", "bzimage", "initrd", "plan"), r)) for r in a.run]
     cells = read_cells()
     known = read_known()
     splat_rules = read_known_splats()
@@ -263,7 +263,7 @@ def cmd_check(a):
     results = []
     t_start = time.time()
     # Each QEMU runs single-threaded TCG, so one boot per host CPU.
-    work = [(run, cell) for run in cfg["runs"] for cell in only_cells]
+    work = [(run, cell) for run in runs for cell in only_cells]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         futs = []
         for run, cell in work:
@@ -349,7 +349,9 @@ def main():
     b.add_argument("--log", help="write <LOG>.console.log and <LOG>.results.log")
     b.add_argument("-v", "--verbose", action="store_true")
     c = sub.add_parser("check", help="run the test plan of every kernel in every cell")
-    c.add_argument("--config", required=True)
+    c.add_argument("--run", nargs=5, action="append", required=True,
+                   metavar=("KERNEL", "VARIANT", "BZIMAGE", "INITRD", "PLAN"),
+                   help="one kernel to boot in every cell with a test plan; repeat")
     c.add_argument("--log-dir", required=True)
     c.add_argument("--cells", help="comma-separated subset of cells")
     c.add_argument("--same-skips-ok", action="store_true",
