@@ -102,12 +102,16 @@ DEBUG_RUNS = $(foreach v,$(VERSIONS),$(call run-arg,$(v),debug,$(RIG)/plans/$(v)
 patch-check: kernels
 	@for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v $(CURDIR)/patches/$$v || exit 1; done
 
+# make check ends with make regression (6.12), but not with QUICK=1.
+REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter 6.12,$(VERSIONS)))
 check: unit-tests guests
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(if $(QUICK),:,for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v \
 		$(CURDIR)/patches/$$v 2>&1 | sed "s/^/[$$v] /" || true; done | tee $(B)/logs/check/patch-check.txt)
-	@$(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \
-		$(if $(QUICK),,--pre $(B)/logs/check/patch-check.txt) $(if $(CELLS),--cells $(CELLS))
+	@rc=0; $(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \
+		$(if $(QUICK),,--pre $(B)/logs/check/patch-check.txt) $(if $(CELLS),--cells $(CELLS)) || rc=1; \
+	$(if $(REGRESSION_IN_CHECK),$(RIG)/regression.sh $(B) $(REGRESSION_CELL) || rc=1;) \
+	exit $$rc
 
 # Debug kernels (KASAN, lockdep, UBSAN, DEBUG_VM, kmemleak) in every cell:
 # too slow for CI, so a target of its own.

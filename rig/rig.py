@@ -2,9 +2,10 @@
 """The rig: boot rig kernels under QEMU/TCG in named cells and collect results.
 
   rig.py boot   --kernel K --initrd I --cell C [--extra DIR] --cmd CMD
-  rig.py tests  --kernel K --initrd I --cell C --plan FILE --log-dir D
   rig.py check  --run KERNEL VARIANT BZIMAGE INITRD PLAN [--run ...] --log-dir D
                                         (everything `make check` runs)
+  rig.py regression-plan --out-dir D TEST...
+                                        (make regression's plans, by rig/regression-rules)
   rig.py cells                         (list the cells)
 """
 import argparse
@@ -88,7 +89,11 @@ def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_app
                 with open(p, "rb") as f:
                     shutil.copyfileobj(f, out)
         con, res = os.path.join(tmp, "console.log"), os.path.join(tmp, "results.log")
-        append = "console=ttyS0 rdinit=/init panic=-1 %s %s" % (cell["append"], extra_append)
+        # tsc=reliable: under a loaded host the clocksource watchdog may
+        # mark TCG's TSC unstable in one boot and not the next, and tests
+        # that need a TSC clocksource (hyperv_clock) would then flip
+        # between pass and skip.
+        append = "console=ttyS0 rdinit=/init panic=-1 tsc=reliable %s %s" % (cell["append"], extra_append)
         cmd = [QEMU, "-nodefaults", "-display", "none", "-no-reboot",
                "-accel", "tcg,thread=single", "-cpu", cell["cpu"], "-smp", "2", "-m", "2G",
                "-kernel", kernel, "-initrd", combined, "-append", append.strip(),
@@ -268,7 +273,12 @@ def cmd_check(a):
         futs = []
         for run, cell in work:
             meta = {"kernel": run["kernel"], "variant": run["variant"]}
-            prefix = os.path.join(a.log_dir, "%s-%s-%s" % (run["kernel"], run["variant"], cell))
+            name = "%s-%s-%s" % (run["kernel"], run["variant"], cell)
+            if sum((r["kernel"], r["variant"]) == (run["kernel"], run["variant"]) for r in runs) > 1:
+                # Several plans for one kernel (make regression's chunks):
+                # one log per boot, named after its plan.
+                name += "-" + os.path.splitext(os.path.basename(run["plan"]))[0]
+            prefix = os.path.join(a.log_dir, name)
             futs.append((cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
                                          cells[cell], run["plan"], prefix, meta, splat_rules)))
         for cell, fut in futs:
@@ -319,6 +329,60 @@ def cmd_check(a):
     return 1 if failed else 0
 
 
+def read_regression_rules(path=os.path.join(HERE, "regression-rules")):
+    """'exclude|args|timeout TEST VALUE reason' lines -> {test: {verb: (value, reason)}}."""
+    rules = {}
+    for n, s in data_lines(path):
+        # VALUE may be "quoted words"; the reason is free text.
+        m = re.match(r'(\S+)\s+(\S+)\s+("[^"]*"|\S+)\s+(\S.*)$', s)
+        if not m or m.group(1) not in ("exclude", "args", "timeout"):
+            raise SystemExit("rig: %s:%d: want 'exclude|args|timeout TEST VALUE reason'" % (path, n))
+        verb, test, value, reason = m.groups()
+        value = value.strip('"')
+        if verb == "timeout" and not value.isdigit():
+            raise SystemExit("rig: %s:%d: timeout wants seconds, got %r" % (path, n, value))
+        if verb in rules.get(test, {}):
+            raise SystemExit("rig: %s:%d: a second %s rule for %s" % (path, n, verb, test))
+        rules.setdefault(test, {})[verb] = (value, reason)
+    return rules
+
+
+def regression_plans(tests, rules, per_chunk, timeout):
+    """Split the tests into plans of per_chunk lines.  Returns (plans, excluded)."""
+    lines, excluded = [], []
+    for t in tests:
+        r = rules.get(t, {})
+        if "exclude" in r:
+            excluded.append((t, r["exclude"][1]))
+            continue
+        cmd = "./" + os.path.basename(t)
+        if "args" in r:
+            cmd += " " + r["args"][0]
+        tmo = int(r["timeout"][0]) if "timeout" in r else timeout
+        lines.append("%-50s %d %s\n" % (t, tmo, cmd))
+    plans = ["".join(lines[i:i + per_chunk]) for i in range(0, len(lines), per_chunk)]
+    return plans, excluded
+
+
+def cmd_regression_plan(a):
+    rules = read_regression_rules()
+    unknown = sorted(set(rules) - set(a.tests))
+    if unknown:
+        # A rule for a test the tree no longer has is stale: say so.
+        raise SystemExit("rig: regression-rules names tests this tree does not build: %s"
+                         % ", ".join(unknown))
+    plans, excluded = regression_plans(sorted(a.tests), rules, a.chunk, a.timeout)
+    os.makedirs(a.out_dir, exist_ok=True)
+    for i, text in enumerate(plans):
+        with open(os.path.join(a.out_dir, "chunk-%02d.tests" % i), "w") as f:
+            f.write(text)
+    for t, why in excluded:
+        print("excluded: %s: %s" % (t, why))
+    n = sum(len(p.splitlines()) for p in plans)
+    print("regression: %d tests in %d boots per kernel (%d excluded)" % (n, len(plans), len(excluded)))
+    return 0
+
+
 OWN_TESTS = ("max_gpa_test", "gpa_width_repro", "kvm_gpa_bits", "rig_memslot_fuzz")
 
 
@@ -359,12 +423,19 @@ def main():
     c.add_argument("--pre", help="results of earlier checks to count ('[x] ok ...' / '[x] FAIL ...')")
     c.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="boots at a time (default: one per CPU)")
+    p = sub.add_parser("regression-plan", help="write make regression's test plans")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--chunk", type=int, default=8, help="tests per boot")
+    p.add_argument("--timeout", type=int, default=300, help="seconds per test without a rule")
+    p.add_argument("tests", nargs="+")
     sub.add_parser("cells", help="list the cells")
     a = ap.parse_args()
     if a.verb == "boot":
         return cmd_boot(a)
     if a.verb == "check":
         return cmd_check(a)
+    if a.verb == "regression-plan":
+        return cmd_regression_plan(a)
     for name, c in read_cells().items():
         print("%-14s N=%-3d -cpu %s %s" % (name, c["bits"], c["cpu"], c["append"]))
     return 0

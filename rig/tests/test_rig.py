@@ -241,6 +241,43 @@ class Cells(unittest.TestCase):
             os.unlink(path)
 
 
+class RegressionRules(unittest.TestCase):
+    def write(self, text):
+        fd, path = tempfile.mkstemp()
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        self.addCleanup(os.unlink, path)
+        return path
+
+    def test_the_rules_file(self):
+        rules = rig.read_regression_rules()
+        # Every rule says why; the TCG exclusions are in it.
+        for test, verbs in rules.items():
+            for verb, (value, why) in verbs.items():
+                self.assertGreater(len(why), 20, "%s %s has no real reason" % (verb, test))
+        self.assertIn("exclude", rules["x86_64/nested_exceptions_test"])
+        self.assertEqual(rules["hardware_disable_test"]["timeout"][0], "900")
+
+    def test_plans(self):
+        path = self.write('exclude b - cannot run here\n'
+                          'args c "-x 1 -y" too slow with the defaults\n'
+                          'timeout d 900 needs longer\n')
+        rules = rig.read_regression_rules(path)
+        self.assertEqual(rules["c"]["args"], ("-x 1 -y", "too slow with the defaults"))
+        plans, excluded = rig.regression_plans(["a", "b", "c", "d", "x86_64/e"], rules, 3, 300)
+        self.assertEqual(excluded, [("b", "cannot run here")])
+        self.assertEqual(len(plans), 2)
+        lines = [line.split(None, 2) for p in plans for line in p.splitlines()]
+        self.assertEqual(lines, [["a", "300", "./a"], ["c", "300", "./c -x 1 -y"],
+                                 ["d", "900", "./d"], ["x86_64/e", "300", "./e"]])
+
+    def test_bad_rules(self):
+        for text in ("exclude onlytwo\n", "skip a - why\n", "timeout a soon because\n",
+                     "exclude a - one\nexclude a - two\n"):
+            with self.assertRaises(SystemExit, msg=text):
+                rig.read_regression_rules(self.write(text))
+
+
 class Cpio(unittest.TestCase):
     def test_newc_archive_lists_with_cpio(self):
         import subprocess
