@@ -5,8 +5,10 @@
 #                 cell and print the GPA-width table
 #   make check    everything's tests: rig self-tests, library unit tests, each
 #                 patch on its own, and every kernel version x {unpatched,
-#                 patched} x every cell.  For a quick loop while editing:
-#                 make check VERSIONS=6.12 CELLS=npt4-pa52 QUICK=1
+#                 patched} x every cell, then make regression (all upstream
+#                 x86_64 selftests, unpatched vs patched 6.12, one cell).
+#                 For a quick loop while editing (no patch checks, no
+#                 regression): make check VERSIONS=6.12 CELLS=npt4-pa52 QUICK=1
 #   make check-debug, make regression, make bench: see README.md
 SHELL      := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
