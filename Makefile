@@ -132,11 +132,13 @@ boot: guest-$(V)
 		--kernel $(call src-dir,$(V),$(VARIANT))/arch/x86/boot/bzImage \
 		--initrd $(B)/guest/$(V).cpio
 
-# Every upstream x86_64 KVM selftest, unpatched vs patched 6.12, one cell.
+# Every upstream x86_64 KVM selftest, unpatched vs patched, one cell; 6.12
+# (in make check), or the 6.1 backport with REGRESSION_VERSION=6.1.
 # npt4-pa52: the configuration of the bug, where the series takes its new paths.
 REGRESSION_CELL ?= npt4-pa52
-regression: guest-6.12
-	@$(RIG)/regression.sh $(B) $(REGRESSION_CELL)
+REGRESSION_VERSION ?= 6.12
+regression: guest-$(REGRESSION_VERSION)
+	@$(RIG)/regression.sh $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION)
 
 # Not a pass/fail test: timings of unpatched vs patched 6.12 in one cell.
 BENCH_CELL ?= npt4-pa52

@@ -1,15 +1,15 @@
 #!/bin/sh
-# make regression: every upstream x86_64 KVM selftest of the 6.12 tree, run
+# make regression: every upstream x86_64 KVM selftest of a kernel tree, run
 # as rig/regression-rules says, on the unpatched and the patched kernel, in
 # one cell, in one run; any difference in pass/fail/skip fails, and so does
 # any test that fails on both.
-# usage: regression.sh BUILD CELL
+# usage: regression.sh BUILD CELL [VERSION]   (VERSION: 6.12, the default, or 6.1)
 #   REGRESSION_TIMEOUT: seconds per test without a rule (default 300)
 #   REGRESSION_CHUNK: tests per boot (default 8)
 set -eu
-b=$1 cell=$2
+b=$1 cell=$2 v=${3:-6.12}
 rig=$(dirname "$(readlink -f "$0")")
-kdir=$b/src/6.12/tools/testing/selftests/kvm
+kdir=$b/src/$v/tools/testing/selftests/kvm
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kvm-gpa-rig/ccache}"
 make -s -C "$kdir" -j"$(nproc)" OUTPUT="$kdir" CC="ccache gcc" EXTRA_CFLAGS=-static >/dev/null
 tests=$(make -s -C "$kdir" -p OUTPUT="$kdir" 2>/dev/null | sed -n 's/^TEST_GEN_PROGS := //p' | tr ' ' '\n' |
@@ -21,21 +21,21 @@ tests=$(make -s -C "$kdir" -p OUTPUT="$kdir" 2>/dev/null | sed -n 's/^TEST_GEN_P
 plans=$b/regression
 rm -rf "$plans"
 # shellcheck disable=SC2086
-python3 "$rig/rig.py" regression-plan --out-dir "$plans" --chunk "${REGRESSION_CHUNK:-8}" \
+python3 "$rig/rig.py" regression-plan --version "$v" --out-dir "$plans" --chunk "${REGRESSION_CHUNK:-8}" \
 	--timeout "${REGRESSION_TIMEOUT:-300}" $tests
 
-bin=$b/guest/6.12-full/bin
+bin=$b/guest/$v-full/bin
 rm -rf "$bin" && mkdir -p "$bin"
 for t in $(cat "$plans"/chunk-*.tests | awk '{print $1}'); do
 	cp "$kdir/$t" "$bin/"
 done
 cp "$rig"/guest/bin/* "$bin/"
-"$rig/mkinitramfs.sh" "$b/guest/6.12-full.cpio" "$bin"/*
+"$rig/mkinitramfs.sh" "$b/guest/$v-full.cpio" "$bin"/*
 
 set --
 for plan in "$plans"/chunk-*.tests; do
-	set -- "$@" --run 6.12 base "$b/src/6.12-base/arch/x86/boot/bzImage" "$b/guest/6.12-full.cpio" "$plan" \
-		--run 6.12 patched "$b/src/6.12/arch/x86/boot/bzImage" "$b/guest/6.12-full.cpio" "$plan"
+	set -- "$@" --run "$v" base "$b/src/$v-base/arch/x86/boot/bzImage" "$b/guest/$v-full.cpio" "$plan" \
+		--run "$v" patched "$b/src/$v/arch/x86/boot/bzImage" "$b/guest/$v-full.cpio" "$plan"
 done
 rm -rf "$b/logs/regression" && mkdir -p "$b/logs/regression"
 exec python3 "$rig/rig.py" check "$@" --log-dir "$b/logs/regression" --cells "$cell" --same-skips-ok

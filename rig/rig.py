@@ -4,7 +4,7 @@
   rig.py boot   --kernel K --initrd I --cell C [--extra DIR] --cmd CMD
   rig.py check  --run KERNEL VARIANT BZIMAGE INITRD PLAN [--run ...] --log-dir D
                                         (everything `make check` runs)
-  rig.py regression-plan --out-dir D TEST...
+  rig.py regression-plan --version V --out-dir D TEST...
                                         (make regression's plans, by rig/regression-rules)
   rig.py cells                         (list the cells)
 """
@@ -329,18 +329,23 @@ def cmd_check(a):
     return 1 if failed else 0
 
 
-def read_regression_rules(path=os.path.join(HERE, "regression-rules")):
-    """'exclude|args|timeout TEST VALUE reason' lines -> {test: {verb: (value, reason)}}."""
+def read_regression_rules(path=os.path.join(HERE, "regression-rules"), version=None):
+    """'VERB[@VERSION] TEST VALUE reason' lines, VERB one of exclude, args,
+    timeout -> {test: {verb: (value, reason)}} for the rules that apply to
+    version (all versions if None)."""
     rules = {}
     for n, s in data_lines(path):
         # VALUE may be "quoted words"; the reason is free text.
-        m = re.match(r'(\S+)\s+(\S+)\s+("[^"]*"|\S+)\s+(\S.*)$', s)
-        if not m or m.group(1) not in ("exclude", "args", "timeout"):
-            raise SystemExit("rig: %s:%d: want 'exclude|args|timeout TEST VALUE reason'" % (path, n))
-        verb, test, value, reason = m.groups()
+        m = re.match(r'(exclude|args|timeout)(?:@(\S+))?\s+(\S+)\s+("[^"]*"|\S+)\s+(\S.*)$', s)
+        if not m:
+            raise SystemExit("rig: %s:%d: want 'exclude|args|timeout[@VERSION] TEST VALUE reason'"
+                             % (path, n))
+        verb, only, test, value, reason = m.groups()
         value = value.strip('"')
         if verb == "timeout" and not value.isdigit():
             raise SystemExit("rig: %s:%d: timeout wants seconds, got %r" % (path, n, value))
+        if version is not None and only is not None and only != version:
+            continue
         if verb in rules.get(test, {}):
             raise SystemExit("rig: %s:%d: a second %s rule for %s" % (path, n, verb, test))
         rules.setdefault(test, {})[verb] = (value, reason)
@@ -365,12 +370,12 @@ def regression_plans(tests, rules, per_chunk, timeout):
 
 
 def cmd_regression_plan(a):
-    rules = read_regression_rules()
+    rules = read_regression_rules(version=a.version)
     unknown = sorted(set(rules) - set(a.tests))
     if unknown:
         # A rule for a test the tree no longer has is stale: say so.
-        raise SystemExit("rig: regression-rules names tests this tree does not build: %s"
-                         % ", ".join(unknown))
+        raise SystemExit("rig: regression-rules names tests the %s tree does not build: %s"
+                         % (a.version, ", ".join(unknown)))
     plans, excluded = regression_plans(sorted(a.tests), rules, a.chunk, a.timeout)
     os.makedirs(a.out_dir, exist_ok=True)
     for i, text in enumerate(plans):
@@ -425,6 +430,7 @@ def main():
                    help="boots at a time (default: one per CPU)")
     p = sub.add_parser("regression-plan", help="write make regression's test plans")
     p.add_argument("--out-dir", required=True)
+    p.add_argument("--version", required=True, help="kernel version: selects VERB@VERSION rules")
     p.add_argument("--chunk", type=int, default=8, help="tests per boot")
     p.add_argument("--timeout", type=int, default=300, help="seconds per test without a rule")
     p.add_argument("tests", nargs="+")

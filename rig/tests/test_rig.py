@@ -271,8 +271,14 @@ class RegressionRules(unittest.TestCase):
         self.assertEqual(lines, [["a", "300", "./a"], ["c", "300", "./c -x 1 -y"],
                                  ["d", "900", "./d"], ["x86_64/e", "300", "./e"]])
 
+    def test_version_rules(self):
+        path = self.write('exclude@6.12 a - broken in 6.12 only\n'
+                          'timeout b 900 slow everywhere\n')
+        self.assertEqual(set(rig.read_regression_rules(path, "6.12")), {"a", "b"})
+        self.assertEqual(set(rig.read_regression_rules(path, "6.1")), {"b"})
+
     def test_bad_rules(self):
-        for text in ("exclude onlytwo\n", "skip a - why\n", "timeout a soon because\n",
+        for text in ("exclude onlytwo\n", "skip a - why\n", "timeout a soon because\n", "exclude@ a - no version\n",
                      "exclude a - one\nexclude a - two\n"):
             with self.assertRaises(SystemExit, msg=text):
                 rig.read_regression_rules(self.write(text))
