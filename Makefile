@@ -117,7 +117,7 @@ check: unit-tests guests
 
 # Debug kernels (KASAN, lockdep, UBSAN, DEBUG_VM, kmemleak) in every cell:
 # too slow for CI, so a target of its own.
-check-debug: guests $(foreach v,$(VERSIONS),debug-kernel-$(v)) 
+check-debug: guests $(foreach v,$(VERSIONS),debug-kernel-$(v))
 	@rm -rf $(B)/logs/debug && mkdir -p $(B)/logs/debug
 	@$(PY) $(RIG)/rig.py check $(DEBUG_RUNS) --log-dir $(B)/logs/debug \
 		$(if $(CELLS),--cells $(CELLS))

@@ -10,8 +10,8 @@ set -eu
 b=$1 cell=$2 v=${3:-6.12}
 rig=$(dirname "$(readlink -f "$0")")
 kdir=$b/src/$v/tools/testing/selftests/kvm
-# An output directory of its own: the in-tree one also holds the dynamic
-# binaries patch-check.sh builds, which make would take as up to date.
+# An output directory of its own: the in-tree one is shared with other
+# builds, and once held dynamic binaries that make took as up to date.
 out=$b/selftests/$v-regression
 mkdir -p "$out"
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kvm-gpa-rig/ccache}"
