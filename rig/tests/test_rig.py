@@ -28,6 +28,15 @@ def data(name):
         return f.read()
 
 
+def data_file(case, text):
+    """A temporary rig data file holding text, removed when the test ends."""
+    fd, path = tempfile.mkstemp()
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    case.addCleanup(os.unlink, path)
+    return path
+
+
 class FakeBoot(rig.Boot):
     def __init__(self, console, results, timed_out=False):
         super().__init__(console, results, 0, timed_out, 1.0)
@@ -167,13 +176,8 @@ class BootProblems(unittest.TestCase):
 
 class Verdicts(unittest.TestCase):
     def setUp(self):
-        fd, self.path = tempfile.mkstemp()
-        with os.fdopen(fd, "w") as f:
-            f.write("# comment\nx86_64/max_gpa_test */base * no capability before the series\n")
+        self.path = data_file(self, "# comment\nx86_64/max_gpa_test */base * no capability before the series\n")
         self.known = rig.read_known(self.path)
-
-    def tearDown(self):
-        os.unlink(self.path)
 
     def r(self, test, variant, result):
         return {"kernel": "6.12", "variant": variant, "cell": "npt4-pa52", "test": test,
@@ -218,37 +222,18 @@ class Cells(unittest.TestCase):
         self.assertEqual(cells["shadow-pa52"]["append"], "kvm_amd.npt=0")
 
     def test_one_line_adds_a_cell(self):
-        fd, path = tempfile.mkstemp()
-        with os.fdopen(fd, "w") as f:
-            f.write("# x\nnpt4-pa39  max,phys-bits=39,la57=off  39\n")
-        try:
-            self.assertEqual(rig.read_cells(path)["npt4-pa39"],
-                             {"cpu": "max,phys-bits=39,la57=off", "bits": 39, "append": ""})
-        finally:
-            os.unlink(path)
+        path = data_file(self, "# x\nnpt4-pa39  max,phys-bits=39,la57=off  39\n")
+        self.assertEqual(rig.read_cells(path)["npt4-pa39"],
+                         {"cpu": "max,phys-bits=39,la57=off", "bits": 39, "append": ""})
 
     def test_plan_parsing(self):
-        fd, path = tempfile.mkstemp()
-        with os.fdopen(fd, "w") as f:
-            f.write("# c\nfoo 10 ./foo --x\n\n")
-        try:
-            self.assertEqual(rig.read_plan(path), [("foo", 10, "./foo --x")])
-            with open(path, "w") as f:
-                f.write("foo ten ./foo\n")
-            with self.assertRaises(SystemExit):
-                rig.read_plan(path)
-        finally:
-            os.unlink(path)
+        path = data_file(self, "# c\nfoo 10 ./foo --x\n\n")
+        self.assertEqual(rig.read_plan(path), [("foo", 10, "./foo --x")])
+        with self.assertRaises(SystemExit):
+            rig.read_plan(data_file(self, "foo ten ./foo\n"))
 
 
 class RegressionRules(unittest.TestCase):
-    def write(self, text):
-        fd, path = tempfile.mkstemp()
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        self.addCleanup(os.unlink, path)
-        return path
-
     def test_the_rules_file(self):
         rules = rig.read_regression_rules()
         # Every rule says why; the TCG exclusions are in it.
@@ -259,7 +244,7 @@ class RegressionRules(unittest.TestCase):
         self.assertEqual(rules["hardware_disable_test"]["timeout"][0], "900")
 
     def test_plans(self):
-        path = self.write('exclude b - cannot run here\n'
+        path = data_file(self, 'exclude b - cannot run here\n'
                           'args c "-x 1 -y" too slow with the defaults\n'
                           'timeout d 900 needs longer\n')
         rules = rig.read_regression_rules(path)
@@ -272,16 +257,16 @@ class RegressionRules(unittest.TestCase):
                                  ["d", "900", "./d"], ["x86_64/e", "300", "./e"]])
 
     def test_version_rules(self):
-        path = self.write('exclude@6.12 a - broken in 6.12 only\n'
+        path = data_file(self, 'exclude@6.12 a - broken in 6.12 only\n'
                           'timeout b 900 slow everywhere\n')
         self.assertEqual(set(rig.read_regression_rules(path, "6.12")), {"a", "b"})
         self.assertEqual(set(rig.read_regression_rules(path, "6.1")), {"b"})
 
     def test_bad_rules(self):
-        for text in ("exclude onlytwo\n", "skip a - why\n", "timeout a soon because\n", "exclude@ a - no version\n",
-                     "exclude a - one\nexclude a - two\n"):
+        for text in ("exclude onlytwo\n", "skip a - why\n", "timeout a soon because\n",
+                     "exclude@ a - no version\n", "exclude a - one\nexclude a - two\n"):
             with self.assertRaises(SystemExit, msg=text):
-                rig.read_regression_rules(self.write(text))
+                rig.read_regression_rules(data_file(self, text))
 
 
 class Cpio(unittest.TestCase):
