@@ -17,6 +17,17 @@
  * Without a gap (T >= M) there is nothing to reproduce; a memslot at 2^T
  * must be refused, as it always has been.
  *
+ * Two more holes, each in a VM of its own, where there is a gap:
+ *  - a store above 2^T whose alias below it is write-protected for dirty
+ *    logging must exit as MMIO; the bug lets it land in the alias and escape
+ *    the dirty log;
+ *  - a load above 2^T whose alias is mapped must exit as MMIO; the bug loops
+ *    on CPUs that fault on the ignored bits (a CPU that ignores them never
+ *    exits to KVM, and that is reported, not judged).
+ * And with shadow paging on a host whose MAXPHYADDR is below 51, a guest with
+ * MAXPHYADDR 52 loads three times from MMIO above the host's width: every
+ * exit must report that GPA; the bug truncates the cached ones.
+ *
  * Exit status: 0 as expected, 1 not as expected, 2 error.
  *
  * "gpa-width-repro --bench N" instead times N guest loads, from KVM_RUN to
@@ -113,6 +124,181 @@ static int show_bug(struct minivm *m, uint64_t gpa, uint64_t alias, uint64_t *pa
 	}
 	printf("result: BUG: memslot above the mappable width accepted; the guest access goes wrong\n");
 	return 0;
+}
+
+/* Exit statuses combine to the worst: 2 (error) over 1 (not as expected). */
+static int worst(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+#define ALIAS_GPA	0xc0000000ull	/* what 2^T + ALIAS_GPA aliases */
+#define PATTERN2	0x616c696173212121ull
+
+/*
+ * A write above the width whose alias is write-protected by dirty logging.
+ * Fixed: an MMIO exit, the alias untouched.  The bug: KVM's fast page-fault
+ * path found the alias's SPTE and made it writable, so the write landed in
+ * the alias and its dirty bit stayed clear (live migration loses it).
+ * Returns 0 as expected, 1 not, 2 error.
+ */
+static int dirty_log_alias(int kvm, unsigned int t, bool fixed)
+{
+	uint64_t gpa = (1ull << t) + ALIAS_GPA, bitmap = 0, *page;
+	enum minivm_outcome o;
+	struct minivm m;
+	char err[256];
+	int ret = 1;
+
+	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED || minivm_create(&m, kvm, err, sizeof(err))) {
+		fprintf(stderr, "dirty-log alias: %s\n", page == MAP_FAILED ? strerror(errno) : err);
+		return 2;
+	}
+	if (minivm_set_slot_flags(&m, 2, ALIAS_GPA, MINIVM_PAGE, page, KVM_MEM_LOG_DIRTY_PAGES)) {
+		fprintf(stderr, "dirty-log alias: memslot at 0x%llx refused\n", ALIAS_GPA);
+		ret = 2;
+		goto out;
+	}
+	minivm_start(&m, minivm_window(&m, 0, ALIAS_GPA), PATTERN, true);
+	if (minivm_run(&m, TIMEOUT_MS) != MINIVM_HLT || minivm_dirty_log(&m, 2, &bitmap) ||
+	    !(bitmap & 1)) {
+		printf("dirty-log alias: the store to 0x%llx itself went wrong\n", ALIAS_GPA);
+		ret = 2;
+		goto out;
+	}
+	minivm_start(&m, minivm_window(&m, 1, gpa), PATTERN2, true);
+	o = minivm_run(&m, TIMEOUT_MS);
+	printf("guest store to 0x%" PRIx64 " (alias 0x%llx write-protected for dirty logging): %s\n",
+	       gpa, ALIAS_GPA, outcome_name(&m, o));
+	if (o == MINIVM_MMIO && m.run->mmio.phys_addr == gpa && m.run->mmio.is_write) {
+		uint64_t v = 0;
+
+		memcpy(m.run->mmio.data, &v, sizeof(v));
+		minivm_run(&m, TIMEOUT_MS);
+	}
+	bitmap = 0;
+	if (minivm_dirty_log(&m, 2, &bitmap)) {
+		ret = 2;
+		goto out;
+	}
+	printf("alias page holds 0x%" PRIx64 ", its dirty bit is %s\n", *page,
+	       bitmap & 1 ? "set" : "clear");
+	if (fixed) {
+		ret = !(o == MINIVM_MMIO && *page == PATTERN && !(bitmap & 1));
+		printf("result: %s\n", ret ? "NOT FIXED: expected an MMIO exit and an untouched alias" :
+		       "FIXED: the store exits as MMIO, the alias is untouched");
+	} else {
+		ret = !(*page == PATTERN2 && !(bitmap & 1));
+		printf("result: %s\n", ret ? "NOT REPRODUCED: the store did not escape the dirty log" :
+		       "BUG: the store landed in the alias and escaped the dirty log");
+	}
+out:
+	minivm_destroy(&m);
+	munmap(page, MINIVM_PAGE);
+	return ret;
+}
+
+/*
+ * A load above the width whose alias is mapped and writable.  On a CPU that
+ * faults on the GPA bits the root ignores (EPT), KVM's fast path took the
+ * fault for spurious and the guest looped (the bug); fixed, it exits as MMIO.
+ * A CPU that ignores those bits (QEMU's NPT) reads the alias without ever
+ * exiting to KVM: no kernel can see that, so it is reported and not judged.
+ */
+static int present_alias(int kvm, unsigned int t, bool fixed)
+{
+	uint64_t gpa = (1ull << t) + ALIAS_GPA, *page;
+	enum minivm_outcome o;
+	struct minivm m;
+	char err[256];
+	int ret = 1;
+
+	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED || minivm_create(&m, kvm, err, sizeof(err))) {
+		fprintf(stderr, "present alias: %s\n", page == MAP_FAILED ? strerror(errno) : err);
+		return 2;
+	}
+	if (minivm_set_slot(&m, 2, ALIAS_GPA, MINIVM_PAGE, page)) {
+		ret = 2;
+		goto out;
+	}
+	minivm_start(&m, minivm_window(&m, 0, ALIAS_GPA), PATTERN, true);
+	if (minivm_run(&m, TIMEOUT_MS) != MINIVM_HLT) {
+		ret = 2;
+		goto out;
+	}
+	minivm_start(&m, minivm_window(&m, 1, gpa), 0, false);
+	o = minivm_run(&m, TIMEOUT_MS);
+	printf("guest load from 0x%" PRIx64 " (alias 0x%llx mapped): %s", gpa, ALIAS_GPA,
+	       outcome_name(&m, o));
+	if (o == MINIVM_HLT && minivm_rax(&m) == PATTERN) {
+		printf(", read the alias's data\n");
+		printf("result: NOT JUDGED: the CPU ignores GPA bits above 2^%u and never exits to KVM\n", t);
+		ret = 0;
+	} else if (fixed) {
+		ret = !(o == MINIVM_MMIO && m.run->mmio.phys_addr == gpa && !m.run->mmio.is_write);
+		printf("\nresult: %s\n", ret ? "NOT FIXED: expected an MMIO exit at that GPA" :
+		       "FIXED: the load exits as MMIO");
+	} else {
+		ret = o != MINIVM_TIMEOUT;
+		printf("\nresult: %s\n", ret ? "NOT REPRODUCED: expected a fault loop" :
+		       "BUG: the guest loops on a fault KVM takes for spurious");
+	}
+out:
+	minivm_destroy(&m);
+	munmap(page, MINIVM_PAGE);
+	return ret;
+}
+
+/*
+ * Shadow paging maps GPAs in software, so a guest may get a MAXPHYADDR above
+ * the host's.  An MMIO SPTE keeps only the GPA bits below the host's width,
+ * and once the vCPU's one-entry MMIO cache holds another GVA, an access that
+ * KVM serves from that SPTE is emulated at the truncated GPA: the bug.  The
+ * guest loads from two such GPAs in turn, so that the cache always misses.
+ */
+static int mmio_above_host_width(int kvm, unsigned int host_bits, bool fixed)
+{
+	uint64_t base = (1ull << 50) + (1ull << host_bits), v = MMIO_VALUE;
+	uint64_t want[4], seen[4] = { 0 };
+	struct minivm m;
+	char err[256];
+	int i, wrong = 0;
+
+	if (minivm_create(&m, kvm, err, sizeof(err)) || minivm_set_maxphyaddr(&m, 52)) {
+		fprintf(stderr, "MMIO above the host's width: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < 4; i++) {
+		enum minivm_outcome o;
+
+		want[i] = base + 0x1000 * (1 + i % 2);
+		minivm_start(&m, minivm_window(&m, i % 2, want[i]), 0, false);
+		o = minivm_run(&m, TIMEOUT_MS);
+		if (o != MINIVM_MMIO) {
+			printf("guest load %d from 0x%" PRIx64 ": %s\n", i + 1, want[i],
+			       outcome_name(&m, o));
+			minivm_destroy(&m);
+			return 1;
+		}
+		seen[i] = m.run->mmio.phys_addr;
+		wrong += seen[i] != want[i];
+		memcpy(m.run->mmio.data, &v, sizeof(v));
+		minivm_run(&m, TIMEOUT_MS);
+	}
+	minivm_destroy(&m);
+	printf("guest MAXPHYADDR 52, host %u: loads from 0x%" PRIx64 ", 0x%" PRIx64
+	       " in turn exit as MMIO at 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 "\n",
+	       host_bits, want[0], want[1], seen[0], seen[1], seen[2], seen[3]);
+	if (fixed) {
+		printf("result: %s\n", wrong ? "NOT FIXED: an MMIO exit reported another GPA" :
+		       "FIXED: every exit reports the GPA the guest used");
+		return !!wrong;
+	}
+	printf("result: %s\n", wrong ? "BUG: MMIO exits served from an MMIO SPTE report a truncated GPA" :
+	       "NOT REPRODUCED: every exit reported the right GPA");
+	return !wrong;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -216,6 +402,10 @@ int main(int argc, char **argv)
 		ret = r == -EINVAL ? 0 : 1;
 		printf("result: %s\n", ret ? "UNEXPECTED: memslot above the width T accepted" :
 		       "nothing to reproduce");
+		if (!res.guest_phys_bits && mpa < 51) {
+			printf("-- shadow paging, host MAXPHYADDR %u: MMIO above it\n", mpa);
+			ret = worst(ret, mmio_above_host_width(kvm, mpa, res.cap_bits > 0));
+		}
 		goto out;
 	}
 
@@ -237,6 +427,10 @@ int main(int argc, char **argv)
 	} else {
 		ret = show_bug(&m, gpa, alias, page);
 	}
+	printf("-- a store above 2^%u whose alias is write-protected for dirty logging\n", t);
+	ret = worst(ret, dirty_log_alias(kvm, t, res.cap_bits > 0));
+	printf("-- a load above 2^%u whose alias is mapped\n", t);
+	ret = worst(ret, present_alias(kvm, t, res.cap_bits > 0));
 out:
 	minivm_destroy(&m);
 	close(kvm);

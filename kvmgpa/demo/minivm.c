@@ -48,7 +48,8 @@ static int fail(char *err, size_t len, int e, const char *what)
 	return -e;
 }
 
-static int set_cpuid(struct minivm *m)
+/* @maxphyaddr 0 keeps what KVM_GET_SUPPORTED_CPUID says. */
+static int set_cpuid(struct minivm *m, unsigned int maxphyaddr)
 {
 	struct kvm_cpuid2 *cpuid;
 	int r = 0, i;
@@ -61,13 +62,24 @@ static int set_cpuid(struct minivm *m)
 	 * windows could not reach high GPAs.
 	 */
 	m->guest_maxphyaddr = 36;
-	for (i = 0; i < (int)cpuid->nent; i++)
-		if (cpuid->entries[i].function == 0x80000008)
-			m->guest_maxphyaddr = cpuid->entries[i].eax & 0xff;
+	for (i = 0; i < (int)cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function != 0x80000008)
+			continue;
+		if (maxphyaddr)
+			e->eax = (e->eax & ~0xffu) | maxphyaddr;
+		m->guest_maxphyaddr = e->eax & 0xff;
+	}
 	if (ioctl(m->vcpu, KVM_SET_CPUID2, cpuid))
 		r = -errno;
 	free(cpuid);
 	return r;
+}
+
+int minivm_set_maxphyaddr(struct minivm *m, unsigned int bits)
+{
+	return set_cpuid(m, bits);
 }
 
 static void build_page_tables(struct minivm *m)
@@ -147,7 +159,7 @@ int minivm_create(struct minivm *m, int kvm_fd, char *err, size_t errlen)
 	m->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->vcpu, 0);
 	if (m->run == MAP_FAILED)
 		return fail(err, errlen, errno, "mmap kvm_run");
-	r = set_cpuid(m);
+	r = set_cpuid(m, 0);
 	if (r)
 		return fail(err, errlen, -r, "KVM_SET_CPUID2");
 	r = set_long_mode(m);
@@ -181,16 +193,30 @@ uint64_t minivm_window(struct minivm *m, unsigned int i, uint64_t gpa)
 	return MINIVM_WINDOW_GVA + (uint64_t)(i % 512) * MINIVM_PAGE;
 }
 
-int minivm_set_slot(struct minivm *m, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+int minivm_set_slot_flags(struct minivm *m, uint32_t slot, uint64_t gpa, uint64_t size,
+			  void *hva, uint32_t flags)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
+		.flags = flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)hva,
 	};
 
 	return ioctl(m->vm, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+int minivm_set_slot(struct minivm *m, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+{
+	return minivm_set_slot_flags(m, slot, gpa, size, hva, 0);
+}
+
+int minivm_dirty_log(struct minivm *m, uint32_t slot, uint64_t *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	return ioctl(m->vm, KVM_GET_DIRTY_LOG, &log) ? -errno : 0;
 }
 
 void minivm_start(struct minivm *m, uint64_t gva, uint64_t val, bool write)

@@ -39,6 +39,14 @@ uint64_t minivm_window(struct minivm *m, unsigned int i, uint64_t gpa);
 
 /* Set a memslot; returns 0 or -errno (the kernel's answer). */
 int minivm_set_slot(struct minivm *m, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+int minivm_set_slot_flags(struct minivm *m, uint32_t slot, uint64_t gpa, uint64_t size,
+			  void *hva, uint32_t flags);
+
+/* KVM_GET_DIRTY_LOG into @bitmap (one bit per page); 0 or -errno. */
+int minivm_dirty_log(struct minivm *m, uint32_t slot, uint64_t *bitmap);
+
+/* Give the guest another MAXPHYADDR than KVM suggests; 0 or -errno. */
+int minivm_set_maxphyaddr(struct minivm *m, unsigned int bits);
 
 /*
  * Run "store @val to @gva (if @write), load it back into RAX, HLT" from the

@@ -215,11 +215,16 @@ class Verdicts(unittest.TestCase):
 class Cells(unittest.TestCase):
     def test_the_cells(self):
         cells = rig.read_cells()
-        for name in ("npt5-pa52", "npt4-pa52", "npt4-pa46", "npt5-pa40", "shadow-pa52"):
+        for name in ("npt5-pa52", "npt4-pa52", "npt4-pa46", "npt5-pa40", "shadow-pa52",
+                     "shadow-pa46"):
             self.assertIn(name, cells)
         self.assertEqual(cells["npt4-pa52"]["bits"], 48)
         self.assertIn("la57=off", cells["npt4-pa52"]["cpu"])
         self.assertEqual(cells["shadow-pa52"]["append"], "kvm_amd.npt=0")
+        # Shadow paging maps all 52 bits, also above a smaller host MAXPHYADDR.
+        self.assertIn("phys-bits=46", cells["shadow-pa46"]["cpu"])
+        self.assertEqual(cells["shadow-pa46"]["bits"], 52)
+        self.assertEqual(cells["shadow-pa46"]["append"], "kvm_amd.npt=0")
 
     def test_one_line_adds_a_cell(self):
         path = data_file(self, "# x\nnpt4-pa39  max,phys-bits=39,la57=off  39\n")
