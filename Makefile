@@ -1,18 +1,22 @@
 # KVM_CAP_MAX_GPA_BITS: kernel series, selftests, userspace library and the
 # QEMU rig that builds and tests all of it.  See README.md.
 #
-#   make run      build what is missing, boot the patched 6.12 kernel in every
-#                 cell and print the GPA-width table
+#   make run      build what is missing, boot 7.2 and 6.12 (patched and not)
+#                 in every cell and print the GPA-width table
 #   make check    everything's tests: rig self-tests, library unit tests, each
-#                 patch on its own, and every kernel version x {unpatched,
-#                 patched} x every cell, then make regression (all upstream
-#                 x86_64 selftests, unpatched vs patched 6.12, one cell).
+#                 patch on its own, and every kernel version (7.2, 6.12, 6.1)
+#                 x {unpatched, patched} x every cell, then make regression
+#                 (all upstream x86_64 selftests, unpatched vs patched 6.12,
+#                 one cell).
 #                 For a quick loop while editing (no patch checks, no
 #                 regression): make check VERSIONS=6.12 CELLS=npt4-pa52 QUICK=1
 #   make check-debug, make regression, make bench: see README.md
 SHELL      := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
-VERSIONS   := 6.12 6.1
+VERSIONS   := 7.2 6.12 6.1
+# Versions Debian 12 doesn't carry: their linux-source .deb comes from Debian
+# unstable through a private apt configuration (rig/fetch-source.sh).
+UNSTABLE_VERSIONS := 7.2
 B          := $(CURDIR)/build
 RIG        := $(CURDIR)/rig
 PY         := /usr/bin/python3
@@ -22,9 +26,9 @@ CCACHE_DIR ?= $(HOME)/.cache/kvm-gpa-rig/ccache
 export CCACHE_DIR
 
 # Debian packages the rig needs; installed on first use (as root).
-PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 busybox-static \
+PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 debian-archive-keyring busybox-static \
 	flex bison bc libelf-dev libssl-dev cpio ccache xz-utils python3 \
-	make gcc libc6-dev linux-libc-dev file git pkg-config
+	make gcc libc6-dev linux-libc-dev file git pkg-config rsync
 
 .PHONY: all run check deps kernels guests tools unit-tests rig-tests kvmgpa-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
@@ -47,9 +51,15 @@ $(B)/.deps-ok: Makefile
 	@touch $@
 
 # --- kernel trees, kernels, guests -----------------------------------------
+unstable-tarball = $(if $(filter $(1),$(UNSTABLE_VERSIONS)),$(B)/tarballs/linux-source-$(1).tar.xz)
+
+$(B)/tarballs/linux-source-%.tar.xz: | deps
+	@$(RIG)/fetch-source.sh $* $(B)/tarballs
+
 define version_rules
-tree-$(1): deps
-	@$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
+tree-$(1): deps $(call unstable-tarball,$(1))
+	@$(if $(call unstable-tarball,$(1)),RIG_TARBALL=$(call unstable-tarball,$(1))) \
+		$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
 	@[ -d $(B)/src/$(1)-base ] || git -C $(B)/src/$(1) worktree add -q --detach $(B)/src/$(1)-base rig-base
 
 kernel-$(1): tree-$(1)
@@ -58,8 +68,11 @@ kernel-$(1): tree-$(1)
 
 guest-$(1): kernel-$(1) tools
 	@$(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
+	@if [ -f $(RIG)/plans/$(1).kselftests ]; then $(RIG)/build-kselftest.sh $(B)/src/$(1) \
+		$(B)/guest/$(1)/ksft $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).kselftests); fi
 	@cp $(B)/tools/bin/* $(RIG)/guest/bin/* $(B)/guest/$(1)/bin/
-	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/*
+	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/* \
+		$$$$([ -f $(RIG)/plans/$(1).kselftests ] && echo $(B)/guest/$(1)/ksft)
 
 # The debug kernel: the patched tree's HEAD in its own worktree, built with
 # rig/config/debug.config on top.
@@ -146,8 +159,10 @@ BENCH_ROUNDS ?= 5
 bench: guest-6.12
 	@$(PY) $(RIG)/bench.py --build $(B) --cell $(BENCH_CELL) --rounds $(BENCH_ROUNDS)
 
-run: guest-6.12
-	@$(PY) $(RIG)/table.py --build $(B)
+# The table: the mainline series and the LTS it is backported to first.
+RUN_VERSIONS ?= 7.2 6.12
+run: $(foreach v,$(RUN_VERSIONS),guest-$(v))
+	@$(PY) $(RIG)/table.py --build $(B) $(foreach v,$(RUN_VERSIONS),--version $(v))
 
 clean:
 	rm -rf $(B)/guest $(B)/logs $(B)/tools

@@ -2,19 +2,21 @@
 # Build the named KVM selftests (static, so the busybox initramfs needs no
 # libc) and copy them, flattened, to OUTDIR.
 # usage: build-selftests.sh TREE OUTDIR TEST...   (TEST as in the KVM Makefile,
-#        e.g. set_memory_region_test or x86_64/cpuid_test)
+#        e.g. set_memory_region_test or x86_64/cpuid_test, x86/cpuid_test on 7.x)
 set -eu
 tree=$(readlink -f "$1") out=$2; shift 2
 kdir=$tree/tools/testing/selftests/kvm
 export CCACHE_DIR="${CCACHE_DIR:-$(dirname "$(readlink -f "$0")")/../build/ccache}"
 rig=$(dirname "$(readlink -f "$0")")
 targets="" progs="" names=""
+# The x86 tests live in x86_64/ before 7.x and in x86/ since.
+adir=x86_64; [ -d "$kdir/x86" ] && adir=x86
 for t in "$@"; do
 	case $t in
 	rig/*)	# one of the rig's programs: rig/progs/<name>.c
 		n=${t#rig/}
-		cp "$rig/progs/$n.c" "$kdir/x86_64/$n.c"
-		progs="$progs x86_64/$n"; t=x86_64/$n ;;
+		cp "$rig/progs/$n.c" "$kdir/$adir/$n.c"
+		progs="$progs $adir/$n"; t=$adir/$n ;;
 	esac
 	targets="$targets $kdir/$t"; names="$names $t"
 done

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the base initramfs: busybox-static, the rig's init, and the programs
-# given (placed in /rig/bin).
-# usage: mkinitramfs.sh OUT.cpio PROGRAM...
+# given (placed in /rig/bin); a directory given is copied whole to /rig/<name>
+# (e.g. a kselftest install tree).
+# usage: mkinitramfs.sh OUT.cpio PROGRAM|DIR...
 set -eu
 out=$1; shift
 rig=$(dirname "$(readlink -f "$0")")
@@ -18,6 +19,10 @@ done
 mknod "$stage/dev/console" c 5 1
 cp "$rig/guest/init" "$stage/init"
 for p in "$@"; do
+	if [ -d "$p" ]; then
+		cp -a "$p" "$stage/rig/$(basename "$p")"
+		continue
+	fi
 	[ -x "$p" ] || { echo "mkinitramfs: not an executable: $p" >&2; exit 1; }
 	cp "$p" "$stage/rig/bin/"
 	strip --strip-debug "$stage/rig/bin/$(basename "$p")" 2>/dev/null || true

@@ -22,7 +22,7 @@ objs=$(for f in $files; do echo "${f%.c}.o"; done)
 warnings() {	# the W=1 warnings of the touched objects, without line numbers
 	for o in $objs; do rm -f "$wt/$o"; done
 	mk olddefconfig >/dev/null
-	mk W=1 $objs 2>&1 | grep 'warning:' | sed 's/:[0-9]*:[0-9]*:/:/' | sort -u || true
+	mk W=1 $objs 2>&1 | grep 'warning:' | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u || true
 }
 
 git -C "$wt" checkout -q --detach rig-base
@@ -56,8 +56,10 @@ for c in $commits; do
 	[ -z "$subj" ] && fail=1
 done
 if git -C "$src" diff --name-only rig-base..HEAD | grep -q '^tools/testing/selftests/kvm/'; then
-	if mk headers >/dev/null 2>&1 && make -s -C "$wt/tools/testing/selftests/kvm" OUTPUT="$wt/tools/testing/selftests/kvm" \
-		CC="ccache gcc" -j"$(nproc)" "$wt/tools/testing/selftests/kvm/x86_64/max_gpa_test" >/dev/null 2>"$wt/.err"; then
+	kst=$wt/tools/testing/selftests/kvm
+	adir=x86_64; [ -d "$kst/x86" ] && adir=x86	# x86/ since 7.x
+	if mk headers >/dev/null 2>&1 && make -s -C "$kst" OUTPUT="$kst" \
+		CC="ccache gcc" -j"$(nproc)" "$kst/$adir/max_gpa_test" >/dev/null 2>"$wt/.err"; then
 		echo "ok   selftests build at the last patch"
 	else
 		echo "FAIL selftests do not build:"; head -20 "$wt/.err"; fail=1

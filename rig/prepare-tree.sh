@@ -13,13 +13,17 @@ ver=$1 src=$2 pdir=$3
 tarball=${RIG_TARBALL:-/usr/src/linux-source-$ver.tar.xz}
 base_tag=rig-base
 [ -f "$tarball" ] || { echo "prepare-tree: $tarball missing (apt-get install linux-source-$ver)" >&2; exit 1; }
+# The Debian package version, for the logs: fetch-source.sh leaves it beside
+# the tarball; otherwise it is the installed package's.
+pver=$(cat "${tarball%.tar.xz}.version" 2>/dev/null ||
+	dpkg-query -W -f='${Version}' "linux-source-$ver" 2>/dev/null || echo unknown)
 
 git_k() { git -C "$src" -c user.name="rig" -c user.email="rig@localhost" "$@"; }
 
 if [ ! -d "$src/.git" ]; then
 	tmp=$src.unpack.$$
 	rm -rf "$tmp"; mkdir -p "$tmp"
-	echo "prepare-tree: unpacking $tarball"
+	echo "prepare-tree: unpacking $tarball (Debian linux-source-$ver $pver)"
 	tar -xJf "$tarball" -C "$tmp" --strip-components=1
 	git -C "$tmp" init -q
 	git -C "$tmp" config core.preloadIndex true
@@ -29,7 +33,7 @@ if [ ! -d "$src/.git" ]; then
 	git -C "$tmp" add -A -f .
 	GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
 		git -C "$tmp" -c user.name="rig" -c user.email="rig@localhost" \
-		commit -q -m "linux-source-$ver (untouched, $(basename "$tarball"))"
+		commit -q -m "linux-source-$ver $pver (untouched, $(basename "$tarball"))"
 	git -C "$tmp" tag "$base_tag"
 	mv "$tmp" "$src"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`make run`: boot 6.12 (patched, then unpatched) in every cell and tabulate
-what a VMM can learn about the usable GPA width, and what KVM then does.
+"""`make run`: boot each kernel version (7.2 and 6.12 by default; patched, then
+unpatched) in every cell and tabulate what a VMM can learn about the usable
+GPA width, and what KVM then does.
 
 Columns: MAXPHYADDR and GuestPhysAddrSize as KVM_GET_SUPPORTED_CPUID reports
 them, KVM_CAP_MAX_GPA_BITS (or "absent"), libkvmgpa's N and its source, and
@@ -11,6 +12,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,29 +56,43 @@ def row(name, cell, version, variant, objs):
             "%d (%s)" % (lib["bits"], lib["source"]), demo["top"], above, note]
 
 
+def source_version(build, version):
+    """The Debian linux-source package version a kernel tree was unpacked from."""
+    try:
+        with open(os.path.join(build, "tarballs", "linux-source-%s.version" % version)) as f:
+            return f.read().strip()
+    except OSError:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "linux-source-" + version],
+                           capture_output=True, text=True)
+        return r.stdout.strip() or "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
-    ap.add_argument("--version", default="6.12")
+    ap.add_argument("--version", action="append", help="kernel version (repeatable)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
+    versions = a.version or ["7.2", "6.12"]
     cells = rig.read_cells()
-    work = [(v, n) for v in ("patched", "base") for n in cells]
+    work = [(ver, v, n) for ver in versions for v in ("patched", "base") for n in cells]
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = {w: ex.submit(probe, a.build, a.version, w[0], w[1], cells[w[1]]) for w in work}
+        futs = {w: ex.submit(probe, a.build, w[0], w[1], w[2], cells[w[2]]) for w in work}
     head = ["cell", "kernel", "MAXPHYADDR", "GuestPhysAddrSize", "KVM_CAP_MAX_GPA_BITS",
             "library N (source)", "demo: top page", "demo: memslot at 2^N", ""]
     rows, failed = [head], 0
-    for v, n in work:
-        objs, problems = futs[(v, n)].result()
+    for ver, v, n in work:
+        objs, problems = futs[(ver, v, n)].result()
         if objs:
-            rows.append(row(n, cells[n], a.version, v, objs))
+            rows.append(row(n, cells[n], ver, v, objs))
         else:
-            rows.append([n, "%s %s" % (a.version, v), "-", "-", "-", "-", "-", "-",
+            rows.append([n, "%s %s" % (ver, v), "-", "-", "-", "-", "-", "-",
                          "FAILED: " + "; ".join(problems)])
         if problems:
             failed += 1
-            print("%s %s: %s" % (n, v, "; ".join(problems)), file=sys.stderr)
+            print("%s %s %s: %s" % (n, ver, v, "; ".join(problems)), file=sys.stderr)
+    print("sources: " + ", ".join("%s = Debian linux-source-%s %s" %
+                                  (ver, ver, source_version(a.build, ver)) for ver in versions))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

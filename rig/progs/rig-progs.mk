@@ -1,5 +1,7 @@
 # Build the rig's own selftest-style programs (rig/progs/*.c, copied into the
-# tree's x86_64/ as rig_*.c) with the tree's KVM selftests Makefile and
-# library.  Used as: make -C <kvm selftests dir> -f rig-progs.mk RIG_PROGS=...
+# tree's x86 test directory, x86_64/ before 7.x and x86/ since, as rig_*.c)
+# with the tree's KVM selftests Makefile and library.  Used as:
+# make -C <kvm selftests dir> -f rig-progs.mk RIG_PROGS=...
 TEST_GEN_PROGS_EXTENDED_x86_64 += $(RIG_PROGS)
+TEST_GEN_PROGS_EXTENDED_x86 += $(RIG_PROGS)
 include Makefile

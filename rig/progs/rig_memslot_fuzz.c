@@ -5,7 +5,7 @@
  * wrap-around, slot ids, address spaces, overlap, moves, flags, and the
  * KVM_CAP_MAX_GPA_BITS limit), then a vCPU that touches random GPAs around
  * 2^N, each exit checked.  Built against the tree's KVM selftests library;
- * the rig compiles it for 6.12 and 6.1.
+ * the rig compiles it for every kernel version it has.
  *
  *   rig_memslot_fuzz [-s seed] [-n ops] [-t seconds] [-a accesses]
  *
@@ -18,12 +18,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
 #include "processor.h"
+
+/*
+ * 7.x renamed the library's address types and helpers (gva_t, vm_alloc(),
+ * vm_get_pte()); its kvm_util_types.h defines INVALID_GPA with them.
+ */
+#if defined(SELFTEST_KVM_UTIL_TYPES_H) && defined(INVALID_GPA)
+#define RIG_NEW_LIB_NAMES 1
+typedef gva_t rig_gva_t;
+#define rig_alloc(vm, sz, min)	vm_alloc(vm, sz, min)
+#else
+typedef vm_vaddr_t rig_gva_t;
+#define rig_alloc(vm, sz, min)	vm_vaddr_alloc(vm, sz, min)
+#endif
 
 #define NR_IDS		8		/* slot ids the fuzzer mostly uses */
 #define MAX_SLOT_SIZE	(1ull << 30)	/* keeps KVM's metadata allocations small */
@@ -383,7 +395,11 @@ static void on_alarm(int sig)
 
 static void point_pte(struct kvm_vm *vm, struct kvm_vcpu *vcpu, uint64_t gva, uint64_t gpa)
 {
-#ifdef X86_PROPERTY_MAX_PHY_ADDR
+#if defined(RIG_NEW_LIB_NAMES)
+	u64 *pte = vm_get_pte(vm, gva);
+
+	*pte = (*pte & ~PHYSICAL_PAGE_MASK) | (gpa & PHYSICAL_PAGE_MASK);
+#elif defined(X86_PROPERTY_MAX_PHY_ADDR)
 	uint64_t *pte = vm_get_page_table_entry(vm, gva);
 
 	*pte = (*pte & ~PHYSICAL_PAGE_MASK) | (gpa & PHYSICAL_PAGE_MASK);
@@ -433,7 +449,7 @@ static void fuzz_vcpu(int rounds)
 		unsigned long bitmap[1];
 		struct kvm_vcpu *vcpu;
 		struct kvm_vm *vm;
-		vm_vaddr_t win;
+		rig_gva_t win;
 		struct ucall uc;
 		int i, next = 0, split;
 
@@ -453,7 +469,7 @@ static void fuzz_vcpu(int rounds)
 		alias_host = addr_gpa2hva(vm, ALIAS_GPA);
 		memset(alias_host, 0, ALIAS_PAGES * PAGE_SIZE);
 
-		win = vm_vaddr_alloc(vm, NR_WIN * PAGE_SIZE, KVM_UTIL_MIN_VADDR);
+		win = rig_alloc(vm, NR_WIN * PAGE_SIZE, KVM_UTIL_MIN_VADDR);
 		nr_acc = 8 + below(NR_WIN - 8);
 		split = below(nr_acc);
 		for (i = 0; i < nr_acc; i++) {
