@@ -166,6 +166,35 @@ static int worst(int a, int b)
 #define PATTERN2	0x616c696173212121ull
 
 /*
+ * A VM whose guest has stored PATTERN to one page of memory at ALIAS_GPA
+ * (memslot 2, with @flags).  Returns 0, or 2 after saying why not.
+ */
+static int alias_vm(int kvm, struct minivm *m, uint64_t **page, uint32_t flags,
+		    const char *what)
+{
+	char err[256];
+
+	*page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*page == MAP_FAILED) {
+		fprintf(stderr, "%s: %s\n", what, strerror(errno));
+		return 2;
+	}
+	if (minivm_create(m, kvm, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", what, err);
+	} else if (minivm_set_slot_flags(m, 2, ALIAS_GPA, MINIVM_PAGE, *page, flags)) {
+		fprintf(stderr, "%s: memslot at 0x%llx refused\n", what, ALIAS_GPA);
+	} else {
+		minivm_start(m, minivm_window(m, 0, ALIAS_GPA), PATTERN, true);
+		if (minivm_run(m, TIMEOUT_MS) == MINIVM_HLT)
+			return 0;
+		fprintf(stderr, "%s: the store to 0x%llx itself went wrong\n", what, ALIAS_GPA);
+	}
+	minivm_destroy(m);
+	munmap(*page, MINIVM_PAGE);
+	return 2;
+}
+
+/*
  * A write above the width whose alias is write-protected by dirty logging.
  * Fixed: an MMIO exit, the alias untouched.  The bug: KVM's fast page-fault
  * path found the alias's SPTE and made it writable, so the write landed in
@@ -177,23 +206,12 @@ static int dirty_log_alias(int kvm, unsigned int t, bool fixed)
 	uint64_t gpa = (1ull << t) + ALIAS_GPA, bitmap = 0, *page;
 	enum minivm_outcome o;
 	struct minivm m;
-	char err[256];
 	int ret = 1;
 
-	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED || minivm_create(&m, kvm, err, sizeof(err))) {
-		fprintf(stderr, "dirty-log alias: %s\n", page == MAP_FAILED ? strerror(errno) : err);
+	if (alias_vm(kvm, &m, &page, KVM_MEM_LOG_DIRTY_PAGES, "dirty-log alias"))
 		return 2;
-	}
-	if (minivm_set_slot_flags(&m, 2, ALIAS_GPA, MINIVM_PAGE, page, KVM_MEM_LOG_DIRTY_PAGES)) {
-		fprintf(stderr, "dirty-log alias: memslot at 0x%llx refused\n", ALIAS_GPA);
-		ret = 2;
-		goto out;
-	}
-	minivm_start(&m, minivm_window(&m, 0, ALIAS_GPA), PATTERN, true);
-	if (minivm_run(&m, TIMEOUT_MS) != MINIVM_HLT || minivm_dirty_log(&m, 2, &bitmap) ||
-	    !(bitmap & 1)) {
-		printf("dirty-log alias: the store to 0x%llx itself went wrong\n", ALIAS_GPA);
+	if (minivm_dirty_log(&m, 2, &bitmap) || !(bitmap & 1)) {
+		printf("dirty-log alias: the store to 0x%llx was not logged\n", ALIAS_GPA);
 		ret = 2;
 		goto out;
 	}
@@ -241,23 +259,10 @@ static int present_alias(int kvm, unsigned int t, bool fixed)
 	uint64_t gpa = (1ull << t) + ALIAS_GPA, *page;
 	enum minivm_outcome o;
 	struct minivm m;
-	char err[256];
 	int ret = 1;
 
-	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED || minivm_create(&m, kvm, err, sizeof(err))) {
-		fprintf(stderr, "present alias: %s\n", page == MAP_FAILED ? strerror(errno) : err);
+	if (alias_vm(kvm, &m, &page, 0, "present alias"))
 		return 2;
-	}
-	if (minivm_set_slot(&m, 2, ALIAS_GPA, MINIVM_PAGE, page)) {
-		ret = 2;
-		goto out;
-	}
-	minivm_start(&m, minivm_window(&m, 0, ALIAS_GPA), PATTERN, true);
-	if (minivm_run(&m, TIMEOUT_MS) != MINIVM_HLT) {
-		ret = 2;
-		goto out;
-	}
 	minivm_start(&m, minivm_window(&m, 1, gpa), 0, false);
 	o = minivm_run(&m, TIMEOUT_MS);
 	printf("guest load from 0x%" PRIx64 " (alias 0x%llx mapped): %s", gpa, ALIAS_GPA,
@@ -275,7 +280,6 @@ static int present_alias(int kvm, unsigned int t, bool fixed)
 		printf("\nresult: %s\n", ret ? "NOT REPRODUCED: expected a fault loop" :
 		       "BUG: the guest loops on a fault KVM takes for spurious");
 	}
-out:
 	minivm_destroy(&m);
 	munmap(page, MINIVM_PAGE);
 	return ret;
