@@ -1,13 +1,13 @@
 #!/bin/sh
-# make regression: every upstream x86_64 KVM selftest of a kernel tree, run
+# make regression: every upstream x86 KVM selftest of a kernel tree, run
 # as rig/regression-rules says, on the unpatched and the patched kernel, in
 # one cell, in one run; any difference in pass/fail/skip fails, and so does
 # any test that fails on both.
-# usage: regression.sh BUILD CELL [VERSION]   (VERSION: 6.12, the default, or 6.1)
+# usage: regression.sh BUILD CELL [VERSION]   (VERSION: 7.2, the default, 6.12 or 6.1)
 #   REGRESSION_TIMEOUT: seconds per test without a rule (default 300)
 #   REGRESSION_CHUNK: tests per boot (default 8)
 set -eu
-b=$1 cell=$2 v=${3:-6.12}
+b=$1 cell=$2 v=${3:-7.2}
 rig=$(dirname "$(readlink -f "$0")")
 kdir=$b/src/$v/tools/testing/selftests/kvm
 # An output directory of its own: the in-tree one is shared with other
@@ -37,7 +37,7 @@ python3 "$rig/rig.py" regression-plan --version "$v" --out-dir "$plans" --chunk 
 bin=$b/guest/$v-full/bin
 rm -rf "$bin" && mkdir -p "$bin"
 missing=
-for t in $(cat "$plans"/chunk-*.tests | awk '{print $1}'); do
+for t in $(grep -hv '^#' "$plans"/chunk-*.tests | awk '{print $1}'); do
 	# The initramfs has no dynamic loader: a dynamic binary would "not found".
 	if [ -x "$out/$t" ] && ! readelf -l "$out/$t" | grep -q INTERP; then
 		cp "$out/$t" "$bin/"

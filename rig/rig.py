@@ -14,6 +14,7 @@ import fnmatch
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,13 @@ import tap       # noqa: E402
 
 QEMU = "qemu-system-x86_64"
 BOOT_SLACK = 90          # seconds on top of the tests' own timeouts
+# Where make's bochs target builds Bochs (rig/build-bochs.sh): one binary per
+# physical-address width, OUT/pa40/bin/bochs and OUT/pa52/bin/bochs, and
+# OUT/unavailable holding one line when it could not be built here.
+BOCHS_DIR = os.environ.get("RIG_BOCHS_DIR", os.path.join(os.path.dirname(HERE), "build", "bochs"))
+EMULATORS = ("qemu", "bochs-pa40", "bochs-pa52")
+# Bochs interprets every instruction: its boots need longer host-side budgets.
+BOCHS_TIME_FACTOR = 3
 
 
 def read_cells(path=os.path.join(HERE, "cells")):
@@ -37,12 +45,61 @@ def read_cells(path=os.path.join(HERE, "cells")):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue
-            parts = line.split(None, 3)
-            if len(parts) < 3 or not parts[2].isdigit():
-                raise SystemExit("rig: malformed cell line (want: name cpu bits [append]): %r" % line)
-            cells[parts[0]] = {"cpu": parts[1], "bits": int(parts[2]),
-                               "append": parts[3] if len(parts) > 3 else ""}
+            parts = line.split(None, 4)
+            if len(parts) < 4 or not parts[3].isdigit() or parts[1] not in EMULATORS:
+                raise SystemExit("rig: malformed cell line (want: name emulator cpu bits [append], "
+                                 "emulator one of %s): %r" % (", ".join(EMULATORS), line))
+            if parts[0] in cells:
+                raise SystemExit("rig: cell %s defined twice in %s" % (parts[0], path))
+            cells[parts[0]] = {"emulator": parts[1], "cpu": parts[2], "bits": int(parts[3]),
+                               "append": parts[4] if len(parts) > 4 else ""}
     return cells
+
+
+def read_not_run(path=os.path.join(HERE, "not-run")):
+    """'version cell-glob reason' lines -> function (version, cell) -> reason or None."""
+    rules = []
+    for n, s in data_lines(path) if os.path.exists(path) else ():
+        parts = s.split(None, 2)
+        if len(parts) < 3:
+            raise SystemExit("rig: %s:%d: want 'version cell-glob reason'" % (path, n))
+        rules.append(parts)
+
+    def lookup(version, cell):
+        for v, c, why in rules:
+            if v == version and fnmatch.fnmatch(cell, c):
+                return why
+        return None
+    return lookup
+
+
+def bochs_binary(cell):
+    return os.path.join(BOCHS_DIR, cell["emulator"][len("bochs-"):], "bin", "bochs")
+
+
+def cell_unavailable(cell):
+    """Why this cell cannot boot on this machine, or None."""
+    if cell["emulator"] == "qemu":
+        return None
+    if os.access(bochs_binary(cell), os.X_OK):
+        return None
+    try:
+        with open(os.path.join(BOCHS_DIR, "unavailable")) as f:
+            return f.read().strip()
+    except OSError:
+        return "Bochs is not built (%s missing; make bochs builds it)" % bochs_binary(cell)
+
+
+def usable_cells(cells, names, out=sys.stdout):
+    """names minus the cells this machine cannot boot, with one line saying why."""
+    gone = {}
+    for n in names:
+        why = cell_unavailable(cells[n])
+        if why:
+            gone.setdefault(why, []).append(n)
+    for why, ns in gone.items():
+        print("rig: skipping cells %s: %s" % (", ".join(ns), why), file=out, flush=True)
+    return [n for n in names if not any(n in ns for ns in gone.values())]
 
 
 def data_lines(path):
@@ -52,6 +109,17 @@ def data_lines(path):
             s = line.strip()
             if s and not s.startswith("#"):
                 yield n, s
+
+
+def read_plan_qemu_args(path):
+    """Extra QEMU arguments a plan asks for: '#qemu: ARGS' lines (a comment
+    to everything else that reads plans)."""
+    args = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#qemu:"):
+                args += shlex.split(line[len("#qemu:"):])
+    return args
 
 
 def read_plan(path):
@@ -73,8 +141,9 @@ class Boot:
         self.parsed = tap.parse(results)
 
 
-def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_append=""):
-    """Boot once.  plan_entries are cpio entries appended to the initramfs."""
+def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_append="", qemu_args=()):
+    """Boot once in the cell's emulator.  plan_entries are cpio entries
+    appended to the initramfs."""
     for p in (kernel, initrd):
         if not os.path.isfile(p):
             raise SystemExit("rig: missing %s (run make first)" % p)
@@ -94,10 +163,18 @@ def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_app
         # that need a TSC clocksource (hyperv_clock) would then flip
         # between pass and skip.
         append = "console=ttyS0 rdinit=/init panic=-1 tsc=reliable %s %s" % (cell["append"], extra_append)
+        if cell["emulator"] != "qemu":
+            if qemu_args:
+                raise SystemExit("rig: QEMU arguments %s for a %s cell" % (qemu_args, cell["emulator"]))
+            import bochs_boot
+            console, results, rc, timed_out, secs = bochs_boot.boot_bochs(
+                bochs_binary(cell), kernel, combined, append.strip(), timeout * BOCHS_TIME_FACTOR,
+                os.path.join(tmp, "bochs"), model=cell["cpu"])
+            return _finish_boot(console, results, rc, timed_out, secs, log_prefix)
         cmd = [QEMU, "-nodefaults", "-display", "none", "-no-reboot",
                "-accel", "tcg,thread=single", "-cpu", cell["cpu"], "-smp", "2", "-m", "2G",
                "-kernel", kernel, "-initrd", combined, "-append", append.strip(),
-               "-serial", "file:" + con, "-serial", "file:" + res, "-monitor", "none"]
+               "-serial", "file:" + con, "-serial", "file:" + res, "-monitor", "none"] + list(qemu_args)
         t0 = time.time()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT)
@@ -112,16 +189,19 @@ def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_app
         console = _read(con)
         if qout:
             console += "\n[qemu] " + qout.decode(errors="replace")
-        results = _read(res)
-        if log_prefix:
-            os.makedirs(os.path.dirname(log_prefix), exist_ok=True)
-            with open(log_prefix + ".console.log", "w") as f:
-                f.write(console)
-            with open(log_prefix + ".results.log", "w") as f:
-                f.write(results)
-        return Boot(console, results, proc.returncode, timed_out, secs)
+        return _finish_boot(console, _read(res), proc.returncode, timed_out, secs, log_prefix)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _finish_boot(console, results, rc, timed_out, secs, log_prefix):
+    if log_prefix:
+        os.makedirs(os.path.dirname(log_prefix), exist_ok=True)
+        with open(log_prefix + ".console.log", "w") as f:
+            f.write(console)
+        with open(log_prefix + ".results.log", "w") as f:
+            f.write(results)
+    return Boot(console, results, rc, timed_out, secs)
 
 
 def _read(p):
@@ -180,7 +260,8 @@ def cmd_boot(a):
         if not os.path.isdir(a.extra):
             raise SystemExit("rig: --extra %s is not a directory" % a.extra)
         entries += cpio.tree_entries(a.extra, "rig/extra")
-    b = boot(a.kernel, a.initrd, cells[a.cell], entries, a.timeout, a.log)
+    b = boot(a.kernel, a.initrd, cells[a.cell], entries, a.timeout, a.log,
+             qemu_args=shlex.split(a.qemu_args or ""))
     for line in b.parsed.out:
         print(line)
     probs = boot_problems(b)
@@ -202,7 +283,8 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rul
     tests = read_plan(plan)
     text = "".join("%s %d %s\n" % t for t in tests)
     timeout = sum(t[1] for t in tests) + BOOT_SLACK
-    b = boot(kernel, initrd, cell, [("rig/tests", text.encode(), 0o644)], timeout, log_prefix)
+    b = boot(kernel, initrd, cell, [("rig/tests", text.encode(), 0o644)], timeout, log_prefix,
+             qemu_args=read_plan_qemu_args(plan))
     out = []
     seen = set()
     for r in b.parsed.results:
@@ -265,10 +347,22 @@ def cmd_check(a):
     for c in only_cells:
         if c not in cells:
             raise SystemExit("rig: unknown cell %r" % c)
+    only_cells = usable_cells(cells, only_cells)
     results = []
     t_start = time.time()
     # Each QEMU runs single-threaded TCG, so one boot per host CPU.
-    work = [(run, cell) for run in runs for cell in only_cells]
+    os.makedirs(a.log_dir, exist_ok=True)
+    not_run, said = read_not_run(), set()
+    work = []
+    for run in runs:
+        for cell in only_cells:
+            why = not_run(run["kernel"], cell)
+            if not why:
+                work.append((run, cell))
+            elif (run["kernel"], why) not in said:
+                said.add((run["kernel"], why))
+                print("rig: %s not run in %s: %s" % (run["kernel"], ", ".join(
+                    c for c in only_cells if not_run(run["kernel"], c) == why), why), flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         futs = []
         for run, cell in work:
@@ -331,20 +425,20 @@ def cmd_check(a):
 
 def read_regression_rules(path=os.path.join(HERE, "regression-rules"), version=None):
     """'VERB[@VERSION] TEST VALUE reason' lines, VERB one of exclude, args,
-    timeout -> {test: {verb: (value, reason)}} for the rules that apply to
+    timeout, qemu -> {test: {verb: (value, reason)}} for the rules that apply to
     version (all versions if None)."""
     rules = {}
     for n, s in data_lines(path):
         # VALUE may be "quoted words"; the reason is free text.
-        m = re.match(r'(exclude|args|timeout)(?:@(\S+))?\s+(\S+)\s+("[^"]*"|\S+)\s+(\S.*)$', s)
+        m = re.match(r'(exclude|args|timeout|qemu)(?:@(\S+))?\s+(\S+)\s+("[^"]*"|\S+)\s+(\S.*)$', s)
         if not m:
-            raise SystemExit("rig: %s:%d: want 'exclude|args|timeout[@VERSION] TEST VALUE reason'"
+            raise SystemExit("rig: %s:%d: want 'exclude|args|timeout|qemu[@VERSION] TEST VALUE reason'"
                              % (path, n))
         verb, only, test, value, reason = m.groups()
         value = value.strip('"')
         if verb == "timeout" and not value.isdigit():
             raise SystemExit("rig: %s:%d: timeout wants seconds, got %r" % (path, n, value))
-        if version is not None and only is not None and only != version:
+        if version is not None and only is not None and version not in only.split(","):
             continue
         if verb in rules.get(test, {}):
             raise SystemExit("rig: %s:%d: a second %s rule for %s" % (path, n, verb, test))
@@ -353,8 +447,10 @@ def read_regression_rules(path=os.path.join(HERE, "regression-rules"), version=N
 
 
 def regression_plans(tests, rules, per_chunk, timeout):
-    """Split the tests into plans of per_chunk lines.  Returns (plans, excluded)."""
-    lines, excluded = [], []
+    """Split the tests into plans of per_chunk lines.  Tests with a qemu rule
+    boot apart, in plans that carry the rule's QEMU arguments.  Returns
+    (plans, excluded)."""
+    groups, excluded = {}, []
     for t in tests:
         r = rules.get(t, {})
         if "exclude" in r:
@@ -364,13 +460,25 @@ def regression_plans(tests, rules, per_chunk, timeout):
         if "args" in r:
             cmd += " " + r["args"][0]
         tmo = int(r["timeout"][0]) if "timeout" in r else timeout
-        lines.append("%-50s %d %s\n" % (t, tmo, cmd))
-    plans = ["".join(lines[i:i + per_chunk]) for i in range(0, len(lines), per_chunk)]
+        groups.setdefault(r["qemu"][0] if "qemu" in r else "", []).append("%-50s %d %s\n" % (t, tmo, cmd))
+    plans = []
+    for qemu in sorted(groups):
+        lines = groups[qemu]
+        head = "#qemu: %s\n" % qemu if qemu else ""
+        plans += [head + "".join(lines[i:i + per_chunk]) for i in range(0, len(lines), per_chunk)]
     return plans, excluded
 
 
+def tree_test_name(rule_test, tests):
+    """Rules name x86 tests by their mainline path (x86/NAME); trees from
+    before the directory's rename build them as x86_64/NAME."""
+    if rule_test.startswith("x86/") and any(t.startswith("x86_64/") for t in tests):
+        return "x86_64/" + rule_test[len("x86/"):]
+    return rule_test
+
+
 def cmd_regression_plan(a):
-    rules = read_regression_rules(version=a.version)
+    rules = {tree_test_name(t, a.tests): r for t, r in read_regression_rules(version=a.version).items()}
     unknown = sorted(set(rules) - set(a.tests))
     if unknown:
         # A rule for a test the tree no longer has is stale: say so.
@@ -383,7 +491,7 @@ def cmd_regression_plan(a):
             f.write(text)
     for t, why in excluded:
         print("excluded: %s: %s" % (t, why))
-    n = sum(len(p.splitlines()) for p in plans)
+    n = sum(len([x for x in p.splitlines() if not x.startswith("#")]) for p in plans)
     print("regression: %d tests in %d boots per kernel (%d excluded)" % (n, len(plans), len(excluded)))
     return 0
 
@@ -416,6 +524,7 @@ def main():
     b.add_argument("--cmd", required=True)
     b.add_argument("--timeout", type=int, default=600)
     b.add_argument("--log", help="write <LOG>.console.log and <LOG>.results.log")
+    b.add_argument("--qemu-args", help="extra QEMU arguments (one shell-quoted string)")
     b.add_argument("-v", "--verbose", action="store_true")
     c = sub.add_parser("check", help="run the test plan of every kernel in every cell")
     c.add_argument("--run", nargs=5, action="append", required=True,
@@ -443,7 +552,9 @@ def main():
     if a.verb == "regression-plan":
         return cmd_regression_plan(a)
     for name, c in read_cells().items():
-        print("%-14s N=%-3d -cpu %s %s" % (name, c["bits"], c["cpu"], c["append"]))
+        why = cell_unavailable(c)
+        print("%-14s N=%-3d %-10s %s %s%s" % (name, c["bits"], c["emulator"], c["cpu"], c["append"],
+                                           "  (unavailable: %s)" % why if why else ""))
     return 0
 
 

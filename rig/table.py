@@ -74,8 +74,14 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
     versions = a.version or ["7.2", "6.12"]
-    cells = rig.read_cells()
-    work = [(ver, v, n) for ver in versions for v in ("patched", "base") for n in cells]
+    all_cells = rig.read_cells()
+    cells = {n: all_cells[n] for n in rig.usable_cells(all_cells, list(all_cells), out=sys.stderr)}
+    not_run = rig.read_not_run()
+    for ver in versions:
+        skipped = [n for n in cells if not_run(ver, n)]
+        if skipped:
+            print("%s not run in %s: %s" % (ver, ", ".join(skipped), not_run(ver, skipped[0])), file=sys.stderr)
+    work = [(ver, v, n) for ver in versions for v in ("patched", "base") for n in cells if not not_run(ver, n)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
         futs = {w: ex.submit(probe, a.build, w[0], w[1], w[2], cells[w[2]]) for w in work}
     head = ["cell", "kernel", "MAXPHYADDR", "GuestPhysAddrSize", "KVM_CAP_MAX_GPA_BITS",

@@ -196,12 +196,16 @@ static int alias_vm(int kvm, struct minivm *m, uint64_t **page, uint32_t flags,
 
 /*
  * A write above the width whose alias is write-protected by dirty logging.
- * Fixed: an MMIO exit, the alias untouched.  The bug: KVM's fast page-fault
- * path found the alias's SPTE and made it writable, so the write landed in
- * the alias and its dirty bit stayed clear (live migration loses it).
+ * Fixed: an MMIO exit, the alias untouched.  The bug, on a CPU that ignores
+ * GPA bits 51:48 (QEMU's NPT): KVM's fast page-fault path found the alias's
+ * SPTE and made it writable, so the write landed in the alias and its dirty
+ * bit stayed clear (live migration loses it).  A CPU that faults on those
+ * bits (EPT) reports the entry not present, which keeps the fault off the
+ * fast path: whether the unpatched kernel then exits, loops or lands the
+ * write depends on its slow path, so there it is reported, not required.
  * Returns 0 as expected, 1 not, 2 error.
  */
-static int dirty_log_alias(int kvm, unsigned int t, bool fixed)
+static int dirty_log_alias(int kvm, unsigned int t, bool fixed, bool cpu_ignores)
 {
 	uint64_t gpa = (1ull << t) + ALIAS_GPA, bitmap = 0, *page;
 	enum minivm_outcome o;
@@ -236,10 +240,18 @@ static int dirty_log_alias(int kvm, unsigned int t, bool fixed)
 		ret = !(o == MINIVM_MMIO && *page == PATTERN && !(bitmap & 1));
 		printf("result: %s\n", ret ? "NOT FIXED: expected an MMIO exit and an untouched alias" :
 		       "FIXED: the store exits as MMIO, the alias is untouched");
-	} else {
+	} else if (cpu_ignores) {
 		ret = !(*page == PATTERN2 && !(bitmap & 1));
 		printf("result: %s\n", ret ? "NOT REPRODUCED: the store did not escape the dirty log" :
 		       "BUG: the store landed in the alias and escaped the dirty log");
+	} else if (o == MINIVM_MMIO && *page == PATTERN) {
+		ret = 0;
+		printf("result: NOT REPRODUCED HERE: the CPU faults on GPA bits above 2^%u and this kernel exits as MMIO\n",
+		       t);
+	} else {
+		ret = 0;
+		printf("result: BUG: %s\n", o == MINIVM_TIMEOUT ? "the guest loops on the fault" :
+		       "the store went wrong");
 	}
 out:
 	minivm_destroy(&m);
@@ -249,12 +261,14 @@ out:
 
 /*
  * A load above the width whose alias is mapped and writable.  On a CPU that
- * faults on the GPA bits the root ignores (EPT), KVM's fast path took the
- * fault for spurious and the guest looped (the bug); fixed, it exits as MMIO.
+ * faults on the GPA bits the root ignores (EPT), unpatched 7.2 finds the
+ * alias's SPTE where it walks for that gfn, takes the fault for spurious
+ * (after a WARN on the pfn mismatch) and the guest loops; fixed, it exits
+ * as MMIO.
  * A CPU that ignores those bits (QEMU's NPT) reads the alias without ever
  * exiting to KVM: no kernel can see that, so it is reported and not judged.
  */
-static int present_alias(int kvm, unsigned int t, bool fixed)
+static int present_alias(int kvm, unsigned int t, bool fixed, bool *cpu_ignores)
 {
 	uint64_t gpa = (1ull << t) + ALIAS_GPA, *page;
 	enum minivm_outcome o;
@@ -267,7 +281,8 @@ static int present_alias(int kvm, unsigned int t, bool fixed)
 	o = minivm_run(&m, TIMEOUT_MS);
 	printf("guest load from 0x%" PRIx64 " (alias 0x%llx mapped): %s", gpa, ALIAS_GPA,
 	       outcome_name(&m, o));
-	if (o == MINIVM_HLT && minivm_rax(&m) == PATTERN) {
+	*cpu_ignores = o == MINIVM_HLT && minivm_rax(&m) == PATTERN;
+	if (*cpu_ignores) {
 		printf(", read the alias's data\n");
 		printf("result: NOT JUDGED: the CPU ignores GPA bits above 2^%u and never exits to KVM\n", t);
 		ret = 0;
@@ -275,10 +290,16 @@ static int present_alias(int kvm, unsigned int t, bool fixed)
 		ret = !(o == MINIVM_MMIO && m.run->mmio.phys_addr == gpa && !m.run->mmio.is_write);
 		printf("\nresult: %s\n", ret ? "NOT FIXED: expected an MMIO exit at that GPA" :
 		       "FIXED: the load exits as MMIO");
+	} else if (o == MINIVM_TIMEOUT) {
+		ret = 0;
+		printf("\nresult: BUG: the guest loops on a fault KVM takes for spurious\n");
 	} else {
-		ret = o != MINIVM_TIMEOUT;
-		printf("\nresult: %s\n", ret ? "NOT REPRODUCED: expected a fault loop" :
-		       "BUG: the guest loops on a fault KVM takes for spurious");
+		/*
+		 * Whether the unpatched kernel loops depends on its fault path
+		 * (6.12 exits as MMIO here, 7.2 loops): reported, not required.
+		 */
+		ret = 0;
+		printf("\nresult: NOT REPRODUCED HERE: this kernel exits (%s)\n", outcome_name(&m, o));
 	}
 	minivm_destroy(&m);
 	munmap(page, MINIVM_PAGE);
@@ -417,6 +438,7 @@ int main(int argc, char **argv)
 	unsigned int t, mpa;
 	struct minivm m;
 	char err[256];
+	bool ignores = false;
 	int kvm, r, ret;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -475,10 +497,10 @@ int main(int argc, char **argv)
 	} else {
 		ret = show_bug(&m, gpa, alias, page);
 	}
-	printf("-- a store above 2^%u whose alias is write-protected for dirty logging\n", t);
-	ret = worst(ret, dirty_log_alias(kvm, t, res.cap_bits > 0));
 	printf("-- a load above 2^%u whose alias is mapped\n", t);
-	ret = worst(ret, present_alias(kvm, t, res.cap_bits > 0));
+	ret = worst(ret, present_alias(kvm, t, res.cap_bits > 0, &ignores));
+	printf("-- a store above 2^%u whose alias is write-protected for dirty logging\n", t);
+	ret = worst(ret, dirty_log_alias(kvm, t, res.cap_bits > 0, ignores));
 out:
 	minivm_destroy(&m);
 	close(kvm);

@@ -227,9 +227,46 @@ class Cells(unittest.TestCase):
         self.assertEqual(cells["shadow-pa46"]["append"], "kvm_amd.npt=0")
 
     def test_one_line_adds_a_cell(self):
-        path = data_file(self, "# x\nnpt4-pa39  max,phys-bits=39,la57=off  39\n")
+        path = data_file(self, "# x\nnpt4-pa39  qemu  max,phys-bits=39,la57=off  39\n")
         self.assertEqual(rig.read_cells(path)["npt4-pa39"],
-                         {"cpu": "max,phys-bits=39,la57=off", "bits": 39, "append": ""})
+                         {"emulator": "qemu", "cpu": "max,phys-bits=39,la57=off", "bits": 39, "append": ""})
+
+    def test_bad_cells(self):
+        for text in ("a max 39\n", "a vbox max 39\n", "a qemu max x\n",
+                     "a qemu max 39\na qemu max 40\n"):
+            with self.assertRaises(SystemExit, msg=text):
+                rig.read_cells(data_file(self, text))
+
+    def test_a_cell_without_its_emulator_is_skipped_with_the_reason(self):
+        import io
+        with tempfile.TemporaryDirectory() as d:
+            old = rig.BOCHS_DIR
+            rig.BOCHS_DIR = d
+            try:
+                cells = rig.read_cells(data_file(self, "q qemu max 40\nb bochs-pa52 tigerlake 48\n"))
+                out = io.StringIO()
+                self.assertEqual(rig.usable_cells(cells, ["q", "b"], out), ["q"])
+                self.assertIn("skipping cells b: Bochs is not built", out.getvalue())
+                with open(os.path.join(d, "unavailable"), "w") as f:
+                    f.write("no ../shared/third_party/bochs-2.7.tar.xz\n")
+                out = io.StringIO()
+                self.assertEqual(rig.usable_cells(cells, ["q", "b"], out), ["q"])
+                self.assertEqual(out.getvalue(), "rig: skipping cells b: no ../shared/third_party/bochs-2.7.tar.xz\n")
+                os.makedirs(os.path.join(d, "pa52", "bin"))
+                with open(os.path.join(d, "pa52", "bin", "bochs"), "w") as f:
+                    f.write("#!/bin/sh\n")
+                os.chmod(os.path.join(d, "pa52", "bin", "bochs"), 0o755)
+                self.assertEqual(rig.usable_cells(cells, ["q", "b"], io.StringIO()), ["q", "b"])
+            finally:
+                rig.BOCHS_DIR = old
+
+    def test_not_run(self):
+        f = rig.read_not_run(data_file(self, "# c\n6.1  ept4-*  hangs early in Bochs\n"))
+        self.assertEqual(f("6.1", "ept4-pa52"), "hangs early in Bochs")
+        self.assertIsNone(f("6.12", "ept4-pa52"))
+        self.assertIsNone(f("6.1", "npt4-pa52"))
+        with self.assertRaises(SystemExit):
+            rig.read_not_run(data_file(self, "6.1 ept4-*\n"))
 
     def test_plan_parsing(self):
         path = data_file(self, "# c\nfoo 10 ./foo --x\n\n")
@@ -245,8 +282,10 @@ class RegressionRules(unittest.TestCase):
         for test, verbs in rules.items():
             for verb, (value, why) in verbs.items():
                 self.assertGreater(len(why), 20, "%s %s has no real reason" % (verb, test))
-        self.assertIn("exclude", rules["x86_64/nested_exceptions_test"])
-        self.assertEqual(rules["hardware_disable_test"]["timeout"][0], "900")
+        self.assertIn("exclude", rules["x86/nested_exceptions_test"])
+        self.assertIn("-icount", rules["x86/kvm_clock_test"]["qemu"][0])
+        self.assertNotIn("mmu_stress_test", rig.read_regression_rules(version="6.12"))
+        self.assertIn("args", rig.read_regression_rules(version="7.2")["mmu_stress_test"])
 
     def test_plans(self):
         path = data_file(self, 'exclude b - cannot run here\n'
@@ -261,11 +300,30 @@ class RegressionRules(unittest.TestCase):
         self.assertEqual(lines, [["a", "300", "./a"], ["c", "300", "./c -x 1 -y"],
                                  ["d", "900", "./d"], ["x86_64/e", "300", "./e"]])
 
+    def test_qemu_rules_boot_apart(self):
+        path = data_file(self, 'qemu c "-icount shift=0" clock test\n')
+        plans, _ = rig.regression_plans(["a", "b", "c"], rig.read_regression_rules(path), 8, 300)
+        self.assertEqual(len(plans), 2)
+        self.assertNotIn("#qemu", plans[0])
+        self.assertTrue(plans[1].startswith("#qemu: -icount shift=0\n"))
+        f = data_file(self, plans[1])
+        self.assertEqual(rig.read_plan_qemu_args(f), ["-icount", "shift=0"])
+        self.assertEqual([t[0] for t in rig.read_plan(f)], ["c"])
+
     def test_version_rules(self):
         path = data_file(self, 'exclude@6.12 a - broken in 6.12 only\n'
                           'timeout b 900 slow everywhere\n')
         self.assertEqual(set(rig.read_regression_rules(path, "6.12")), {"a", "b"})
         self.assertEqual(set(rig.read_regression_rules(path, "6.1")), {"b"})
+        path = data_file(self, 'exclude@6.12,6.1 a - gone in mainline\n')
+        self.assertEqual(set(rig.read_regression_rules(path, "6.1")), {"a"})
+        self.assertEqual(set(rig.read_regression_rules(path, "7.2")), set())
+
+    def test_mainline_names_map_to_the_tree(self):
+        old_tree, new_tree = ["x86_64/a", "b"], ["x86/a", "b"]
+        self.assertEqual(rig.tree_test_name("x86/a", old_tree), "x86_64/a")
+        self.assertEqual(rig.tree_test_name("x86/a", new_tree), "x86/a")
+        self.assertEqual(rig.tree_test_name("b", old_tree), "b")
 
     def test_bad_rules(self):
         for text in ("exclude onlytwo\n", "skip a - why\n", "timeout a soon because\n",
