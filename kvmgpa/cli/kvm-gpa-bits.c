@@ -2,6 +2,7 @@
 /*
  * kvm-gpa-bits: print how many guest-physical address bits KVM can map.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,14 +37,28 @@ static void usage(FILE *f, const char *argv0)
 		"2 an error (no KVM, no permission, bad arguments).\n", argv0);
 }
 
+/*
+ * A GPA or size: decimal digits, or 0x and hex digits, and nothing else.
+ * strtoull() alone would take a sign (" -5" is 2^64 - 5), blanks and octal
+ * ("010" is 8), none of which a user typing an address means.
+ */
 static int parse_u64(const char *s, uint64_t *v)
 {
+	const char *digits = s;
+	int base = 10;
 	char *end;
 
-	if (!*s || *s == '-')
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+	}
+	if (!*digits)
 		return -1;
+	for (const char *p = digits; *p; p++)
+		if (base == 16 ? !isxdigit((unsigned char)*p) : !isdigit((unsigned char)*p))
+			return -1;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	*v = strtoull(digits, &end, base);
 	return (errno || *end) ? -1 : 0;
 }
 
@@ -179,6 +194,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\n");
 		return EXIT_ERROR;
 	}
+	/*
+	 * Anything but KVM (a file, /dev/null) would fail every KVM query and
+	 * leave only the host's cpuinfo: an answer about no KVM at all.
+	 */
+	if (ioctl(kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		fprintf(stderr, "%s: %s is not a KVM device (KVM_GET_API_VERSION failed)\n",
+			argv[0], device);
+		close(kvm);
+		return EXIT_ERROR;
+	}
 	fd = kvm;
 	if (vm) {
 		fd = ioctl(kvm, KVM_CREATE_VM, 0);
@@ -199,6 +224,11 @@ int main(int argc, char **argv)
 	if (fd != kvm)
 		close(fd);
 	close(kvm);
+	/* An answer that did not reach its reader must not look like one. */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: writing the result failed: %s\n", argv[0], strerror(errno));
+		return EXIT_ERROR;
+	}
 
 	if (check && !kvmgpa_region_fits(res.bits, gpa, size))
 		return EXIT_DOES_NOT_FIT;
