@@ -24,4 +24,10 @@ EOC
 flags=$(PKG_CONFIG_PATH="$d/opt/kvmgpa/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$d" pkg-config --cflags --libs kvmgpa)
 cc "$d/use.c" $flags -o "$d/use"
 LD_LIBRARY_PATH="$d/opt/kvmgpa/lib" "$d/use" || { echo "FAIL: consumer of the installed library"; exit 1; }
+grep -qx 'libdir=${prefix}/lib' "$d/opt/kvmgpa/lib/pkgconfig/kvmgpa.pc" ||
+	{ echo "FAIL: kvmgpa.pc does not write libdir under \${prefix}"; exit 1; }
+# make uninstall takes back every file make install put there.
+make -s O="$o" uninstall PREFIX=/opt/kvmgpa DESTDIR="$d" >/dev/null
+left=$(find "$d/opt/kvmgpa" -type f)
+[ -z "$left" ] || { echo "FAIL: make uninstall left $left"; exit 1; }
 echo "test_install: installed files present, pkg-config consumer builds and runs"
