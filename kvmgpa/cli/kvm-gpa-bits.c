@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 	bool json = false, vm = false;
 	struct kvmgpa_result res;
 	uint64_t gpa = 0, size = 0;
-	int check = 0, opt, kvm, fd;
+	int check = 0, opt, kvm, fd, r;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
@@ -213,8 +213,9 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (kvmgpa_query(fd, &res)) {
-		fprintf(stderr, "%s: query failed\n", argv[0]);
+	r = kvmgpa_query(fd, &res);
+	if (r) {
+		fprintf(stderr, "%s: query failed: %s\n", argv[0], strerror(-r));
 		return EXIT_ERROR;
 	}
 	if (json)

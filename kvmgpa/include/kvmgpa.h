@@ -89,7 +89,8 @@ extern const struct kvmgpa_backend kvmgpa_system_backend;
 
 /*
  * Find N for the KVM behind @fd, an open /dev/kvm or VM file descriptor.
- * Returns 0, or -EINVAL if @fd is negative or @res is NULL.
+ * Returns 0, -EINVAL if @fd is negative or @res is NULL, -EBADF if @fd is
+ * not open, or -ENOTTY if it is not a KVM file descriptor.
  */
 int kvmgpa_query(int fd, struct kvmgpa_result *res);
 int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,

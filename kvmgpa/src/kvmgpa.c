@@ -4,10 +4,12 @@
  * See kvmgpa.h for the order of the sources and why.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include <linux/kvm.h>
 
@@ -434,5 +436,15 @@ int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
 
 int kvmgpa_query(int fd, struct kvmgpa_result *res)
 {
+	if (fd < 0 || !res)
+		return -EINVAL;
+	if (fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	/*
+	 * Every KVM fd, /dev/kvm's and a VM's, answers this; anything else
+	 * would leave nothing but the host's cpuinfo, an answer about no KVM.
+	 */
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) < 0)
+		return -ENOTTY;
 	return kvmgpa_query_backend(fd, &kvmgpa_system_backend, res);
 }

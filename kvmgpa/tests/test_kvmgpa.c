@@ -5,9 +5,11 @@
  * (tests/data/README says where each sample came from).  No KVM needed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kvmgpa.h"
 
@@ -417,8 +419,22 @@ static void test_names(void)
 	CHECK(!strcmp(kvmgpa_source_name((enum kvmgpa_source)42), "unknown"), "unknown");
 }
 
+/* The system entry point refuses what is not a KVM fd, before any backend. */
+static void test_not_kvm(void)
+{
+	struct kvmgpa_result r;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	CHECK(fd >= 0, "open /dev/null");
+	CHECK(kvmgpa_query(fd, &r) == -ENOTTY, "/dev/null taken for KVM");
+	close(fd);
+	CHECK(kvmgpa_query(fd, &r) == -EBADF, "a closed fd taken for KVM");
+	CHECK(kvmgpa_query(-1, &r) == -EINVAL, "fd -1 accepted");
+}
+
 int main(void)
 {
+	test_not_kvm();
 	test_capability();
 	test_capability_falls_through();
 	test_cpuid_falls_through();
