@@ -65,27 +65,6 @@ struct kvmgpa_result {
 	int maxphyaddr;		/* MAXPHYADDR as KVM reports it */
 };
 
-/*
- * The ways the library looks at the system.  Tests replace them; a NULL
- * member means "this source is not available".  Functions return 0 or a
- * value >= 0 on success and -errno on failure.
- */
-struct kvmgpa_backend {
-	void *ctx;
-	/* ioctl(fd, KVM_CHECK_EXTENSION, cap) */
-	int (*check_extension)(void *ctx, int fd, unsigned long cap);
-	/* EAX of CPUID 0x80000008 from KVM_GET_SUPPORTED_CPUID */
-	int (*supported_cpuid_80000008)(void *ctx, int fd, uint32_t *eax);
-	/* the whole of /proc/cpuinfo, malloc()ed and NUL-terminated */
-	int (*read_cpuinfo)(void *ctx, char **text);
-	/* a sysfs file such as /sys/module/kvm_amd/parameters/npt, malloc()ed */
-	int (*read_file)(void *ctx, const char *path, char **text);
-	/* EAX of the CPUID instruction's leaf 0x80000008 */
-	int (*host_cpuid_80000008)(void *ctx, uint32_t *eax);
-};
-
-/* The backend that asks the running system. */
-extern const struct kvmgpa_backend kvmgpa_system_backend;
 
 /*
  * Find N for the KVM behind @fd, an open /dev/kvm or VM file descriptor.
@@ -93,8 +72,9 @@ extern const struct kvmgpa_backend kvmgpa_system_backend;
  * not open, or -ENOTTY if it is not a KVM file descriptor.
  */
 int kvmgpa_query(int fd, struct kvmgpa_result *res);
-int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
-			 struct kvmgpa_result *res);
+
+/* The library's version at run time, e.g. "1.0.0" (KVMGPA_VERSION at build time). */
+const char *kvmgpa_version(void);
 
 /* The capability number used for KVM_CAP_MAX_GPA_BITS. */
 unsigned long kvmgpa_cap_number(void);

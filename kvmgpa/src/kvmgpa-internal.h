@@ -1,12 +1,40 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libkvmgpa's helpers for its own programs (the demo VMM); not installed,
- * not part of the API.
+ * libkvmgpa's internals: the backend seam its tests replace, and helpers for
+ * its own programs (the demo VMM).  Not installed, not part of the API, and
+ * hidden in the shared library (libkvmgpa.map).
  */
 #ifndef KVMGPA_INTERNAL_H
 #define KVMGPA_INTERNAL_H
 
 #include <linux/kvm.h>
+
+#include "kvmgpa.h"
+
+/*
+ * The ways the library looks at the system.  Tests replace them; a NULL
+ * member means "this source is not available".  Functions return 0 or a
+ * value >= 0 on success and -errno on failure.
+ */
+struct kvmgpa_backend {
+	void *ctx;
+	/* ioctl(fd, KVM_CHECK_EXTENSION, cap) */
+	int (*check_extension)(void *ctx, int fd, unsigned long cap);
+	/* EAX of CPUID 0x80000008 from KVM_GET_SUPPORTED_CPUID */
+	int (*supported_cpuid_80000008)(void *ctx, int fd, uint32_t *eax);
+	/* the whole of /proc/cpuinfo, malloc()ed and NUL-terminated */
+	int (*read_cpuinfo)(void *ctx, char **text);
+	/* a sysfs file such as /sys/module/kvm_amd/parameters/npt, malloc()ed */
+	int (*read_file)(void *ctx, const char *path, char **text);
+	/* EAX of the CPUID instruction's leaf 0x80000008 */
+	int (*host_cpuid_80000008)(void *ctx, uint32_t *eax);
+};
+
+/* The backend that asks the running system. */
+extern const struct kvmgpa_backend kvmgpa_system_backend;
+
+int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
+			 struct kvmgpa_result *res);
 
 /* KVM_GET_SUPPORTED_CPUID into a malloc()ed buffer, or NULL with *err = -errno. */
 struct kvm_cpuid2 *kvmgpa__supported_cpuid(int fd, int *err);

@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "kvmgpa.h"
+#include "kvmgpa-internal.h"
 
 /* Architectural limits of x86 physical addresses. */
 #define X86_MIN_PHYS_BITS	32
@@ -432,6 +433,11 @@ int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
 	guess(be, res, mpa_from);
 	res->source = KVMGPA_SOURCE_GUESS;
 	return 0;
+}
+
+const char *kvmgpa_version(void)
+{
+	return KVMGPA_VERSION;
 }
 
 int kvmgpa_query(int fd, struct kvmgpa_result *res)

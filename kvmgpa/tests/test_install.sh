@@ -26,6 +26,12 @@ cc "$d/use.c" $flags -o "$d/use"
 LD_LIBRARY_PATH="$d/opt/kvmgpa/lib" "$d/use" || { echo "FAIL: consumer of the installed library"; exit 1; }
 grep -qx 'libdir=${prefix}/lib' "$d/opt/kvmgpa/lib/pkgconfig/kvmgpa.pc" ||
 	{ echo "FAIL: kvmgpa.pc does not write libdir under \${prefix}"; exit 1; }
+# The shared library exports its API and nothing else (no test seam, no
+# helpers for the library's own programs).
+want="kvmgpa_cap_number kvmgpa_max_gpa kvmgpa_query kvmgpa_region_fits kvmgpa_source_name kvmgpa_version"
+got=$(nm -D --defined-only "$d/opt/kvmgpa/lib/libkvmgpa.so.1" | awk '$2 ~ /[TDRB]/ { sub(/@.*/, "", $3); print $3 }' |
+	sort | tr '\n' ' ' | sed 's/ $//')
+[ "$got" = "$want" ] || { echo "FAIL: libkvmgpa.so.1 exports '$got', want '$want'"; exit 1; }
 # make uninstall takes back every file make install put there.
 make -s O="$o" uninstall PREFIX=/opt/kvmgpa DESTDIR="$d" >/dev/null
 left=$(find "$d/opt/kvmgpa" -type f)

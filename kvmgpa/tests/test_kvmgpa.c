@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kvmgpa.h"
+#include "kvmgpa-internal.h"
 
 static int failures, checks;
 
