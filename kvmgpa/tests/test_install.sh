@@ -8,7 +8,7 @@ d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 make -s O="$o" install PREFIX=/opt/kvmgpa DESTDIR="$d" >/dev/null
 for f in include/kvmgpa.h lib/libkvmgpa.a lib/libkvmgpa.so.1 lib/libkvmgpa.so \
-	 lib/pkgconfig/kvmgpa.pc bin/kvm-gpa-bits share/man/man1/kvm-gpa-bits.1; do
+	 lib/pkgconfig/kvmgpa.pc bin/kvm-gpa-bits share/man/man1/kvm-gpa-bits.1 share/man/man3/kvmgpa.3; do
 	[ -e "$d/opt/kvmgpa/$f" ] || { echo "FAIL: make install did not install $f"; exit 1; }
 done
 cat > "$d/use.c" <<'EOC'
