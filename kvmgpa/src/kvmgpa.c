@@ -333,6 +333,23 @@ static bool from_capability(int fd, const struct kvmgpa_backend *be,
 		skip(res, "KVM_CAP_MAX_GPA_BITS: implausible value %d", r);
 		return false;
 	}
+#ifndef KVM_CAP_MAX_GPA_BITS
+	{
+		/*
+		 * The number is provisional until upstream assigns it, and a
+		 * kernel that gave it to another capability could answer 32..52
+		 * by chance.  The series answers KVM_CAP_VM_GPA_BITS (assigned
+		 * upstream) on x86 with the same N: trust the number only then.
+		 */
+		int v = be->check_extension(be->ctx, fd, KVM_CAP_VM_GPA_BITS);
+
+		if (v != r) {
+			skip(res, "KVM_CAP_MAX_GPA_BITS: capability %lu answered %d but KVM_CAP_VM_GPA_BITS %d; %lu may be another capability on this kernel",
+			     kvmgpa_cap_number(), r, v, kvmgpa_cap_number());
+			return false;
+		}
+	}
+#endif
 	res->bits = r;
 	say(res->explanation, "KVM reports that it maps %d bits and refuses memslots above 2^%d", r, r);
 	return true;

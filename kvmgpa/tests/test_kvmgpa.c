@@ -38,6 +38,8 @@ struct fake {
 	int host_cpuid_err;
 	uint32_t host_eax;
 	unsigned long cap_asked;
+	bool vm_gpa_bits_set;	/* else KVM_CAP_VM_GPA_BITS answers as .cap */
+	int vm_gpa_bits;
 	int cap_fd;
 };
 
@@ -45,8 +47,12 @@ static int f_check_extension(void *ctx, int fd, unsigned long cap)
 {
 	struct fake *f = ctx;
 
-	f->cap_asked = cap;
-	f->cap_fd = fd;
+	if (cap == KVM_CAP_VM_GPA_BITS && f->vm_gpa_bits_set)
+		return f->vm_gpa_bits;
+	if (cap != KVM_CAP_VM_GPA_BITS) {
+		f->cap_asked = cap;
+		f->cap_fd = fd;
+	}
 	return f->cap;
 }
 
@@ -201,6 +207,20 @@ static void test_capability_falls_through(void)
 	f.cap = 12;
 	r = query(&f);
 	CHECK(r.source == KVMGPA_SOURCE_CPUID, "too small accepted: source %d", r.source);
+
+#ifndef KVM_CAP_MAX_GPA_BITS
+	/* The provisional number answers, KVM_CAP_VM_GPA_BITS disagrees. */
+	f.cap = 40;
+	f.vm_gpa_bits_set = true;
+	f.vm_gpa_bits = 0;
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUID && skipped_mentions(&r, 0, "another capability"),
+	      "disagreement trusted: source %d reason %s", r.source, r.skipped[0]);
+	f.vm_gpa_bits = 40;
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CAPABILITY && r.bits == 40, "agreement: source %d bits %u",
+	      r.source, r.bits);
+#endif
 }
 
 static void test_cpuid_falls_through(void)
