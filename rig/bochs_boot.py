@@ -17,9 +17,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+from logscan import read_text  # noqa: E402
 TEMPLATE = os.path.join(HERE, "bochs", "bochsrc.in")
 
 IPS = 100000000          # emulated instructions per second (= guest TSC rate)
@@ -53,14 +56,6 @@ def _pick(candidates, share):
             return p
     raise SystemExit("bochs_boot: none of %s exists (install bochsbios and vgabios)"
                      % ", ".join(c.format(share=share) for c in candidates))
-
-
-def _read(p):
-    try:
-        with open(p, "rb") as f:
-            return f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
 
 
 def make_iso(kernel, initrd_path, append, workdir):
@@ -143,9 +138,9 @@ def boot_bochs(bochs_bin, kernel, initrd_path, append, timeout, workdir, megs=20
             if now - t0 > timeout:
                 timed_out = True
                 notes.append("no poweroff within %ds: killed" % timeout)
-            elif _read(con).count("Linux version ") > 1:
+            elif read_text(con).count("Linux version ") > 1:
                 notes.append("the guest rebooted: killed")
-            elif ended_at is None and "RIG-END" in _read(res):
+            elif ended_at is None and "RIG-END" in read_text(res):
                 ended_at = now
                 continue
             elif ended_at is not None and now - ended_at > AFTER_END_GRACE:
@@ -157,16 +152,16 @@ def boot_bochs(bochs_bin, kernel, initrd_path, append, timeout, workdir, megs=20
             break
     secs = time.time() - t0
     returncode = None if notes else proc.returncode
-    out = _read(os.path.join(workdir, "bochs.out"))
+    out = read_text(os.path.join(workdir, "bochs.out"))
     # Bochs reports the guest's ACPI poweroff as a panic and exits with 1.
     if returncode == 1 and POWEROFF in out:
         returncode = 0
-    console = _read(con)
+    console = read_text(con)
     if notes or returncode != 0:
-        tail = [l for l in _read(os.path.join(workdir, "bochs.log")).splitlines()
+        tail = [l for l in read_text(os.path.join(workdir, "bochs.log")).splitlines()
                 if ">>PANIC<<" in l][-5:]
         tail += out.splitlines()[-10:]
         console += "".join("\n[bochs] " + l for l in notes + tail)
         if not console.endswith("\n"):
             console += "\n"
-    return console, _read(res), returncode, timed_out, secs
+    return console, read_text(res), returncode, timed_out, secs

@@ -56,21 +56,29 @@ def read_cells(path=os.path.join(HERE, "cells")):
     return cells
 
 
-def read_not_run(path=os.path.join(HERE, "not-run")):
-    """'version cell-glob reason' lines -> function (version, cell) -> reason or None."""
+def glob_rules(path, usage):
+    """A rig data file of 'GLOB... reason' lines (usage names the fields, the
+    reason last) -> function (*values) -> the reason of the first line whose
+    globs all match, or None.  A missing file has no rules."""
+    n_fields = len(usage.split())
     rules = []
     for n, s in data_lines(path) if os.path.exists(path) else ():
-        parts = s.split(None, 2)
-        if len(parts) < 3:
-            raise SystemExit("rig: %s:%d: want 'version cell-glob reason'" % (path, n))
+        parts = s.split(None, n_fields - 1)
+        if len(parts) < n_fields:
+            raise SystemExit("rig: %s:%d: want '%s': %r" % (path, n, usage, s))
         rules.append(parts)
 
-    def lookup(version, cell):
-        for v, c, why in rules:
-            if v == version and fnmatch.fnmatch(cell, c):
-                return why
+    def lookup(*values):
+        for r in rules:
+            if all(fnmatch.fnmatch(v, g) for v, g in zip(values, r)):
+                return r[-1]
         return None
     return lookup
+
+
+def read_not_run(path=os.path.join(HERE, "not-run")):
+    """'version cell-glob reason' lines -> function (version, cell) -> reason or None."""
+    return glob_rules(path, "version cell-glob reason")
 
 
 def bochs_binary(cell):
@@ -186,10 +194,10 @@ def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_app
             qout, _ = proc.communicate()
             timed_out = True
         secs = time.time() - t0
-        console = _read(con)
+        console = logscan.read_text(con)
         if qout:
             console += "\n[qemu] " + qout.decode(errors="replace")
-        return _finish_boot(console, _read(res), proc.returncode, timed_out, secs, log_prefix)
+        return _finish_boot(console, logscan.read_text(res), proc.returncode, timed_out, secs, log_prefix)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -202,14 +210,6 @@ def _finish_boot(console, results, rc, timed_out, secs, log_prefix):
         with open(log_prefix + ".results.log", "w") as f:
             f.write(results)
     return Boot(console, results, rc, timed_out, secs)
-
-
-def _read(p):
-    try:
-        with open(p, "rb") as f:
-            return f.read().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
 
 
 def read_known_splats(path=os.path.join(HERE, "known-splats")):
@@ -311,19 +311,7 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rul
 
 def read_known(path=os.path.join(HERE, "known-skips")):
     """'test  kernel/variant-glob  cell-glob  reason' lines: skips with a known reason."""
-    rules = []
-    for _, s in data_lines(path) if os.path.exists(path) else ():
-        parts = s.split(None, 3)
-        if len(parts) < 4:
-            raise SystemExit("rig: %s: want 'test kernel/variant cell reason': %r" % (path, s))
-        rules.append(tuple(parts))
-
-    def lookup(test, key, cell):
-        for t, k, c, why in rules:
-            if fnmatch.fnmatch(test, t) and fnmatch.fnmatch(key, k) and fnmatch.fnmatch(cell, c):
-                return why
-        return None
-    return lookup
+    return glob_rules(path, "test kernel/variant cell reason")
 
 
 def classify(r, known):

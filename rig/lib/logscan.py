@@ -47,3 +47,12 @@ def context(text, hits, before=2, after=12, limit=60):
                 shown.add(i)
                 out.append("%6d| %s" % (i, lines[i - 1]))
     return out[:limit]
+
+
+def read_text(path):
+    """A log file's text, undecodable bytes replaced; "" if it does not exist."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
