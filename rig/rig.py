@@ -23,6 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
+import bochs_boot  # noqa: E402
 import cpio      # noqa: E402
 import logscan   # noqa: E402
 import tap       # noqa: E402
@@ -174,7 +175,6 @@ def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_app
         if cell["emulator"] != "qemu":
             if qemu_args:
                 raise SystemExit("rig: QEMU arguments %s for a %s cell" % (qemu_args, cell["emulator"]))
-            import bochs_boot
             console, results, rc, timed_out, secs = bochs_boot.boot_bochs(
                 bochs_binary(cell), kernel, combined, append.strip(), timeout * BOCHS_TIME_FACTOR,
                 os.path.join(tmp, "bochs"), model=cell["cpu"])
