@@ -32,10 +32,14 @@ PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 debian-archive-keyrin
 
 .PHONY: all run check deps kernels guests tools unit-tests rig-tests kvmgpa-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
-	boot clean distclean bench patch-check check-debug regression bochs \
+	boot clean distclean bench patch-check check-debug regression bochs disk \
 	$(foreach v,$(VERSIONS),debug-kernel-$(v))
 
 all: kernels guests
+
+# Once per make invocation, before any tree is unpacked.
+disk:
+	@$(RIG)/disk-check.sh $(B) $(VERSIONS)
 
 deps: $(B)/.deps-ok
 $(B)/.deps-ok: Makefile
@@ -57,10 +61,10 @@ $(B)/tarballs/linux-source-%.tar.xz: | deps
 	@$(RIG)/fetch-source.sh $* $(B)/tarballs
 
 define version_rules
-tree-$(1): deps $(call unstable-tarball,$(1))
+tree-$(1): disk deps $(call unstable-tarball,$(1))
 	@$(if $(call unstable-tarball,$(1)),RIG_TARBALL=$(call unstable-tarball,$(1))) \
 		$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
-	@[ -d $(B)/src/$(1)-base ] || git -C $(B)/src/$(1) worktree add -q --detach $(B)/src/$(1)-base rig-base
+	@[ -d $(B)/src/$(1)-base ] || $(RIG)/worktree.sh add $(B)/src/$(1) $(B)/src/$(1)-base rig-base
 
 kernel-$(1): tree-$(1)
 	@$(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
@@ -77,7 +81,7 @@ guest-$(1): kernel-$(1) tools
 # The debug kernel: the patched tree's HEAD in its own worktree, built with
 # rig/config/debug.config on top.
 debug-kernel-$(1): tree-$(1)
-	@[ -d $(B)/src/$(1)-debug ] || git -C $(B)/src/$(1) worktree add -q --detach $(B)/src/$(1)-debug HEAD
+	@[ -d $(B)/src/$(1)-debug ] || $(RIG)/worktree.sh add $(B)/src/$(1) $(B)/src/$(1)-debug HEAD
 	@git -C $(B)/src/$(1)-debug checkout -q --detach $$$$(git -C $(B)/src/$(1) rev-parse HEAD)
 	@$(RIG)/build-kernel.sh $(B)/src/$(1)-debug $(RIG)/config/common.config $(RIG)/config/$(1).config \
 		$(RIG)/config/debug.config

@@ -13,7 +13,7 @@ mk() { make -s -C "$wt" CC="ccache gcc" -j"$(nproc)" "$@"; }
 exc=$pdir/checkpatch-exceptions
 fail=0
 
-[ -d "$wt" ] || git -C "$src" worktree add -q --detach "$wt" rig-base
+[ -d "$wt" ] || "$(dirname "$(readlink -f "$0")")/worktree.sh" add "$src" "$wt" rig-base
 cp "$src/.config" "$wt/.config"
 commits=$(git -C "$src" rev-list --reverse rig-base..HEAD)
 files=$(git -C "$src" diff --name-only rig-base..HEAD -- '*.c' | grep -v '^tools/' || true)

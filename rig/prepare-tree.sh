@@ -35,6 +35,7 @@ if [ ! -d "$src/.git" ]; then
 		git -C "$tmp" -c user.name="rig" -c user.email="rig@localhost" \
 		commit -q -m "linux-source-$ver $pver (untouched, $(basename "$tarball"))"
 	git -C "$tmp" tag "$base_tag"
+	"$(dirname "$(readlink -f "$0")")/worktree.sh" sparse "$tmp"
 	mv "$tmp" "$src"
 fi
 

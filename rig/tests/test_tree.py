@@ -17,6 +17,11 @@ class Tree(unittest.TestCase):
         os.makedirs(os.path.join(top, "kvm"))
         with open(os.path.join(top, "kvm", "mmu.c"), "w") as f:
             f.write("".join("line %d\n" % i for i in range(40)))
+        for rel in ("drivers/gpu/drm/amd/include/asic_reg/gc.h", "arch/arm/Kconfig",
+                    "arch/x86/Kconfig", "arch/Kconfig"):
+            os.makedirs(os.path.dirname(os.path.join(top, rel)), exist_ok=True)
+            with open(os.path.join(top, rel), "w") as f:
+                f.write(rel + "\n")
         with open(os.path.join(top, ".gitignore"), "w") as f:
             f.write("/*\n")       # like Debian's: ignore everything
         self.tarball = os.path.join(self.d, "src.tar.xz")
@@ -75,6 +80,31 @@ class Tree(unittest.TestCase):
             self.assertIn("line thirty", f.read())
         self.run_rig("export-patches.sh", self.src, self.pdir)
         self.assertEqual(self.patches(), first)
+
+    def test_sparse_trees(self):
+        """The worktrees leave out rig/sparse-checkout's paths, the base
+        commit keeps them, and patches still apply and export."""
+        def present(tree):
+            return {rel: os.path.exists(os.path.join(tree, rel)) for rel in
+                    ("drivers/gpu/drm/amd/include/asic_reg/gc.h", "arch/arm/Kconfig",
+                     "arch/x86/Kconfig", "arch/Kconfig", "kvm/mmu.c")}
+        want = {"drivers/gpu/drm/amd/include/asic_reg/gc.h": False, "arch/arm/Kconfig": True,
+                "arch/x86/Kconfig": True, "arch/Kconfig": True, "kvm/mmu.c": True}
+        self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir)
+        self.assertEqual(present(self.src), want)
+        self.assertIn("asic_reg/gc.h", self.git("ls-tree", "-r", "--name-only", "rig-base"))
+        self.assertEqual(self.git("status", "--porcelain"), "")
+        self.edit_and_commit("line 5\n", "line five\n", "kvm: change")
+        self.run_rig("export-patches.sh", self.src, self.pdir)
+        self.assertEqual(self.patches()["series"].split(), ["0001-kvm-change.patch"])
+        wt = self.src + "-base"
+        self.run_rig("worktree.sh", "add", self.src, wt, "rig-base")
+        self.assertEqual(present(wt), want)
+        with open(os.path.join(wt, "kvm", "mmu.c")) as f:
+            self.assertIn("line 5\n", f.read())
+        st = subprocess.run(["git", "-C", wt, "status", "--porcelain"], capture_output=True,
+                            text=True, check=True).stdout
+        self.assertEqual(st, "")
 
     def test_bad_patch_is_named(self):
         self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir)
