@@ -21,7 +21,8 @@ enum { EXIT_FITS = 0, EXIT_DOES_NOT_FIT = 1, EXIT_ERROR = 2 };
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
-		"usage: %s [--json] [--vm] [--device PATH] [--check GPA SIZE]\n"
+		"usage: %s [--json] [--vm] [--device PATH] [--kvm-only]\n"
+		"          [--guest-maxphyaddr BITS] [--check GPA SIZE]\n"
 		"\n"
 		"Print N, the number of guest-physical address bits KVM can map:\n"
 		"guest memory and 64-bit BARs must end at or below 2^N.\n"
@@ -29,6 +30,11 @@ static void usage(FILE *f, const char *argv0)
 		"  --json           print the result as JSON\n"
 		"  --vm             ask a freshly created VM instead of /dev/kvm\n"
 		"  --device PATH    the KVM device (default /dev/kvm)\n"
+		"  --kvm-only       only KVM's own answers: no /proc or /sys, no guess\n"
+		"                   (exit 2 when KVM does not say)\n"
+		"  --guest-maxphyaddr BITS\n"
+		"                   the MAXPHYADDR the guest will have (default KVM's),\n"
+		"                   for the guest-usable width min(N, BITS)\n"
 		"  --check GPA SIZE exit 0 if [GPA, GPA+SIZE) fits below 2^N, 1 if not\n"
 		"  --help           this text\n"
 		"  --version        the library version\n"
@@ -106,6 +112,8 @@ static void print_json(const struct kvmgpa_result *r, bool vm, int check, uint64
 	json_int_or_null(r->guest_phys_bits);
 	printf(", \"maxphyaddr\": ");
 	json_int_or_null(r->maxphyaddr);
+	printf(", \"authoritative\": %s, \"guest_maxphyaddr\": %u, \"guest_bits\": %u",
+	       r->authoritative ? "true" : "false", r->guest_maxphyaddr, r->guest_bits);
 	if (check)
 		printf(", \"check\": {\"gpa\": \"0x%" PRIx64 "\", \"size\": \"0x%" PRIx64
 		       "\", \"fits\": %s}", gpa, size,
@@ -121,6 +129,8 @@ static void print_text(const struct kvmgpa_result *r, int check, uint64_t gpa, u
 	printf("highest GPA:  0x%" PRIx64 "\n", kvmgpa_max_gpa(r->bits));
 	printf("source:       %s\n", kvmgpa_source_name(r->source));
 	printf("explanation:  %s\n", r->explanation);
+	printf("guest bits:   %u (min(N, guest MAXPHYADDR %u))\n", r->guest_bits,
+	       r->guest_maxphyaddr);
 	for (i = 0; i < r->nr_skipped; i++)
 		printf("skipped:      %s\n", r->skipped[i]);
 	if (check)
@@ -135,14 +145,17 @@ int main(int argc, char **argv)
 		{ "vm", no_argument, NULL, 'v' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "kvm-only", no_argument, NULL, 'k' },
+		{ "guest-maxphyaddr", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = "/dev/kvm";
 	bool json = false, vm = false;
+	struct kvmgpa_options qo = KVMGPA_OPTIONS_INIT;
 	struct kvmgpa_result res;
-	uint64_t gpa = 0, size = 0;
+	uint64_t gpa = 0, size = 0, gbits;
 	int check = 0, opt, kvm, fd, r;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -158,6 +171,17 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			check = 1;
+			break;
+		case 'k':
+			qo.flags |= KVMGPA_KVM_ONLY;
+			break;
+		case 'g':
+			if (parse_u64(optarg, &gbits) || gbits < 32 || gbits > 52) {
+				fprintf(stderr, "%s: --guest-maxphyaddr wants a number of bits, 32 to 52\n",
+					argv[0]);
+				return EXIT_ERROR;
+			}
+			qo.guest_maxphyaddr = gbits;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -213,7 +237,16 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	r = kvmgpa_query(fd, &res);
+	qo.system_fd = kvm;
+	qo.vm_fd = fd != kvm ? fd : -1;
+	r = kvmgpa_query_ex(&qo, &res, sizeof(res));
+	if (r == -ENODATA) {
+		fprintf(stderr, "%s: KVM does not say how many GPA bits it maps (no KVM_CAP_MAX_GPA_BITS, no GuestPhysAddrSize); without --kvm-only the answer would be inferred\n",
+			argv[0]);
+		for (unsigned int i = 0; i < res.nr_skipped; i++)
+			fprintf(stderr, "  skipped: %s\n", res.skipped[i]);
+		return EXIT_ERROR;
+	}
 	if (r) {
 		fprintf(stderr, "%s: query failed: %s\n", argv[0], strerror(-r));
 		return EXIT_ERROR;

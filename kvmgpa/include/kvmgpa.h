@@ -15,7 +15,8 @@
  *   4. a conservative guess, min(MAXPHYADDR, 48).
  *
  * A source that is missing, unreadable or malformed is skipped, with the
- * reason recorded; the query itself never fails once it has an fd.
+ * reason recorded.  The library reads procfs and sysfs and opens /dev/kvm
+ * only where the caller allows it (kvmgpa_options.flags).  x86 only.
  *
  * N bounds the address space; ranges inside it that the platform reserves
  * still apply, e.g. AMD's 12 GiB HyperTransport hole (below 1 TiB, or at the
@@ -26,6 +27,7 @@
 #define KVMGPA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -50,9 +52,23 @@ enum kvmgpa_source {
 #define KVMGPA_MAX_SKIPPED 4
 #define KVMGPA_TEXT 256
 
+/*
+ * The result grows only at its end.  The library fills as many bytes as the
+ * caller says its struct has (kvmgpa_query_ex()'s @res_size: pass
+ * sizeof(struct kvmgpa_result)) and records how many in @size, so a binary
+ * built against a newer header can tell which members an older library
+ * filled: KVMGPA_RESULT_HAS(res, member).
+ */
 struct kvmgpa_result {
+	uint32_t size;				/* bytes of this struct filled */
 	unsigned int bits;			/* N: memslots must end at or below 2^N */
 	enum kvmgpa_source source;
+	/*
+	 * true when N comes from KVM itself (the capability or
+	 * GuestPhysAddrSize), false when it is inferred from /proc/cpuinfo or
+	 * guessed.
+	 */
+	bool authoritative;
 	char explanation[KVMGPA_TEXT];
 
 	/* Why each more authoritative source was not used, in order. */
@@ -63,15 +79,79 @@ struct kvmgpa_result {
 	int cap_bits;		/* KVM_CAP_MAX_GPA_BITS: 0 = absent */
 	int guest_phys_bits;	/* GuestPhysAddrSize from KVM */
 	int maxphyaddr;		/* MAXPHYADDR as KVM reports it */
+
+	/*
+	 * The guest's view.  Under shadow paging KVM maps all 52 bits whatever
+	 * the CPU's MAXPHYADDR, but a guest cannot address beyond the
+	 * MAXPHYADDR its VMM gives it, so guest RAM and BARs must end below
+	 * 2^guest_bits = 2^min(N, guest_maxphyaddr).
+	 */
+	unsigned int guest_maxphyaddr;	/* the options' value, else KVM's MAXPHYADDR */
+	unsigned int guest_bits;	/* min(bits, guest_maxphyaddr) */
 };
 
+#define KVMGPA_RESULT_HAS(res, member)						\
+	((res)->size >= offsetof(struct kvmgpa_result, member) + sizeof((res)->member))
+
+/* kvmgpa_options.flags: what the library may do besides asking the fds. */
+#define KVMGPA_NO_FILES	(1u << 0)	/* never read /proc or /sys */
+#define KVMGPA_NO_OPEN	(1u << 1)	/* never open /dev/kvm itself */
+#define KVMGPA_NO_GUESS	(1u << 2)	/* fail with -ENODATA rather than guess */
+/* Only KVM's own answers: from the fds given, and nothing else. */
+#define KVMGPA_KVM_ONLY	(KVMGPA_NO_FILES | KVMGPA_NO_OPEN | KVMGPA_NO_GUESS)
 
 /*
- * Find N for the KVM behind @fd, an open /dev/kvm or VM file descriptor.
- * Returns 0, -EINVAL if @fd is negative or @res is NULL, -EBADF if @fd is
- * not open, or -ENOTTY if it is not a KVM file descriptor.
+ * What to ask.  Start from KVMGPA_OPTIONS_INIT: fd 0 is a valid fd, so "no
+ * fd" is -1, and @size lets the struct grow like the result.
+ */
+struct kvmgpa_options {
+	uint32_t size;			/* sizeof(struct kvmgpa_options) */
+	uint32_t flags;			/* KVMGPA_NO_* */
+	int system_fd;			/* an open /dev/kvm, or -1 */
+	int vm_fd;			/* a VM fd, or -1: the capability is asked there */
+	unsigned int guest_maxphyaddr;	/* the guest's MAXPHYADDR (32..52), 0: KVM's */
+};
+
+#define KVMGPA_OPTIONS_INIT							\
+	{ sizeof(struct kvmgpa_options), 0, -1, -1, 0 }
+
+/*
+ * Find N.  At least one of @opts->system_fd and @opts->vm_fd must be given.
+ * The capability is asked on the VM fd when there is one (a VM type may map
+ * less than the system, e.g. a TDX guest's GPAW), KVM_GET_SUPPORTED_CPUID on
+ * the system fd; with only a VM fd, the library opens /dev/kvm for the
+ * latter unless KVMGPA_NO_OPEN.
+ *
+ * Returns 0 with @res filled; -EINVAL for bad arguments (no fd, unknown
+ * flags, a guest MAXPHYADDR outside 32..52, @res_size smaller than 1.0's
+ * result); -E2BIG if @opts is larger than this library knows and its unknown
+ * part is not zero; -EBADF if an fd is not open; -ENOTTY if it is not a KVM
+ * /dev/kvm or VM fd; -ENODATA with KVMGPA_NO_GUESS when no source answered
+ * (@res then says why each was skipped); -EOPNOTSUPP on architectures other
+ * than x86, the only one this library knows.
+ */
+int kvmgpa_query_ex(const struct kvmgpa_options *opts, struct kvmgpa_result *res,
+		    size_t res_size);
+
+/*
+ * Find N for the KVM behind @fd, an open /dev/kvm or VM file descriptor,
+ * with every source allowed.  Returns 0, -EINVAL if @fd is negative or @res
+ * is NULL, -EBADF if @fd is not open, or -ENOTTY if it is not a KVM file
+ * descriptor.  It fills the members of 1.0's result (everything above, up to
+ * and including guest_bits) and never more, whatever later versions add, so
+ * bindings that cannot pass a size (FFI) may call it.
  */
 int kvmgpa_query(int fd, struct kvmgpa_result *res);
+
+/*
+ * EAX of CPUID leaf 0x80000008 for the guest: @eax (e.g. from
+ * KVM_GET_SUPPORTED_CPUID) with MAXPHYADDR (bits 7:0) set to
+ * @res->guest_maxphyaddr and GuestPhysAddrSize (bits 23:16) to
+ * @res->guest_bits, as QEMU 9.1 and later tell their guests, so that
+ * firmware (OVMF) and a guest hypervisor keep their memory below 2^N.  The
+ * linear-address size (bits 15:8) and the other bits are kept.
+ */
+uint32_t kvmgpa_guest_cpuid_80000008_eax(const struct kvmgpa_result *res, uint32_t eax);
 
 /* The library's version at run time, e.g. "1.0.0" (KVMGPA_VERSION at build time). */
 const char *kvmgpa_version(void);

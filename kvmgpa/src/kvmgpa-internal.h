@@ -16,11 +16,18 @@
  * member means "this source is not available".  Functions return 0 or a
  * value >= 0 on success and -errno on failure.
  */
+enum { KVMGPA_FD_SYSTEM = 1, KVMGPA_FD_VM = 2 };
+
 struct kvmgpa_backend {
 	void *ctx;
+	/* KVMGPA_FD_SYSTEM, KVMGPA_FD_VM, -EBADF (not open) or -ENOTTY (not KVM) */
+	int (*fd_kind)(void *ctx, int fd);
+	/* open("/dev/kvm"): an fd or -errno */
+	int (*open_system)(void *ctx);
+	void (*close_fd)(void *ctx, int fd);
 	/* ioctl(fd, KVM_CHECK_EXTENSION, cap) */
 	int (*check_extension)(void *ctx, int fd, unsigned long cap);
-	/* EAX of CPUID 0x80000008 from KVM_GET_SUPPORTED_CPUID */
+	/* EAX of CPUID 0x80000008 from KVM_GET_SUPPORTED_CPUID on a system fd */
 	int (*supported_cpuid_80000008)(void *ctx, int fd, uint32_t *eax);
 	/* the whole of /proc/cpuinfo, malloc()ed and NUL-terminated */
 	int (*read_cpuinfo)(void *ctx, char **text);
@@ -33,6 +40,10 @@ struct kvmgpa_backend {
 /* The backend that asks the running system. */
 extern const struct kvmgpa_backend kvmgpa_system_backend;
 
+int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend *be,
+		  struct kvmgpa_result *res, size_t res_size);
+
+/* kvmgpa__query() with every source allowed and @fd as the system fd. */
 int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
 			 struct kvmgpa_result *res);
 

@@ -104,7 +104,7 @@ static int min_int(int a, int b)
 struct cpuinfo {
 	char vendor[16];
 	int phys_bits;		/* "address sizes", -1 if absent */
-	bool has_flags, la57, svm, vmx;
+	bool has_flags, la57, svm, npt, vmx;
 	bool has_vmx_flags, ept, ept_5level;
 };
 
@@ -190,6 +190,7 @@ static void parse_cpuinfo(const char *text, struct cpuinfo *ci)
 		ci->has_flags = true;
 		ci->la57 = has_word(v, len, "la57");
 		ci->svm = has_word(v, len, "svm");
+		ci->npt = has_word(v, len, "npt");
 		ci->vmx = has_word(v, len, "vmx");
 	}
 
@@ -223,7 +224,7 @@ static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *
 	bool intel, amd;
 	struct cpuinfo ci;
 	char *text = NULL;
-	int r, tdp, bits;
+	int r, tdp, bits, phys;
 
 	if (!be->read_cpuinfo) {
 		skip(res, "cpuinfo: not available");
@@ -258,50 +259,74 @@ static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *
 	}
 
 	/*
-	 * "address sizes" is the kernel's MAXPHYADDR, which memory encryption
-	 * may have reduced below the CPU's; that only makes the answer more
-	 * conservative.
+	 * Shadow paging maps all 52 bits.  It is what KVM uses when its TDP
+	 * module parameter is off, and on a CPU whose flags show no EPT or NPT
+	 * (or no VMX/SVM at all: a KVM fd then comes from a module such as PVM).
+	 * "vmx flags" exists only since Linux 5.8; without it EPT is unknown.
 	 */
 	tdp = tdp_param(be, intel ? "/sys/module/kvm_intel/parameters/ept"
 				  : "/sys/module/kvm_amd/parameters/npt");
 	if (tdp == 0) {
-		res->bits = X86_MAX_PHYS_BITS;
-		say(res->explanation,
-		    "%s is off, so KVM uses shadow paging, which maps all %d bits",
+		say(res->explanation, "%s is off, so KVM uses shadow paging, which maps all %d bits",
 		    intel ? "EPT" : "NPT", X86_MAX_PHYS_BITS);
+		res->bits = X86_MAX_PHYS_BITS;
+		return true;
+	}
+	if (tdp < 0 && (intel ? !ci.vmx || (ci.has_vmx_flags && !ci.ept) : !ci.svm || !ci.npt)) {
+		say(res->explanation, "the CPU flags show no %s, so KVM uses shadow paging, which maps all %d bits",
+		    intel ? (ci.vmx ? "EPT" : "VMX") : (ci.svm ? "NPT" : "SVM"), X86_MAX_PHYS_BITS);
+		res->bits = X86_MAX_PHYS_BITS;
+		return true;
+	}
+
+	/*
+	 * TDP (or unknown).  "address sizes" is the kernel's MAXPHYADDR, which
+	 * memory encryption may have reduced; KVM's own, when known, can be
+	 * smaller still, and TDP never maps beyond it.
+	 */
+	phys = ci.phys_bits;
+	if (res->maxphyaddr > 0 && res->maxphyaddr < phys)
+		phys = res->maxphyaddr;
+	if (phys <= TDP_4LEVEL_BITS) {
+		res->bits = phys;
+		if (tdp > 0)
+			say(res->explanation,
+			    "MAXPHYADDR %d is within the 48 bits even 4-level %s translates, so KVM maps all of it",
+			    phys, intel ? "EPT" : "NPT");
+		else
+			say(res->explanation,
+			    "MAXPHYADDR %d is within the 48 bits even 4-level TDP translates (if KVM uses shadow paging instead, it maps 52: this is the lower answer)",
+			    phys);
 		return true;
 	}
 
 	if (intel) {
 		if (!ci.has_vmx_flags) {
-			skip(res, "cpuinfo: Intel CPU without a \"vmx flags\" line");
-			return false;
-		}
-		if (!ci.ept) {
-			skip(res, "cpuinfo: no EPT in the vmx flags");
+			skip(res, "cpuinfo: Intel CPU without a \"vmx flags\" line (Linux before 5.8), MAXPHYADDR %d",
+			     phys);
 			return false;
 		}
 		if (ci.ept_5level) {
-			bits = ci.phys_bits;
+			bits = phys;
 			say(res->explanation,
 			    "5-level EPT (ept_5level) translates all of MAXPHYADDR, %d bits", bits);
 		} else {
-			bits = min_int(ci.phys_bits, TDP_4LEVEL_BITS);
+			bits = TDP_4LEVEL_BITS;
 			say(res->explanation,
 			    "no ept_5level in the vmx flags: 4-level EPT translates %d bits of MAXPHYADDR %d (kernels before 6.9 never show ept_5level, so this may be low)",
-			    bits, ci.phys_bits);
+			    bits, phys);
 		}
 	} else {
 		if (ci.la57) {
-			bits = ci.phys_bits;
+			bits = phys;
 			say(res->explanation,
 			    "the host runs 5-level paging (la57), so NPT has 5 levels and translates all of MAXPHYADDR, %d bits",
 			    bits);
 		} else {
-			bits = min_int(ci.phys_bits, TDP_4LEVEL_BITS);
+			bits = TDP_4LEVEL_BITS;
 			say(res->explanation,
 			    "the host runs 4-level paging (no la57), so NPT has 4 levels and translates %d bits of MAXPHYADDR %d",
-			    bits, ci.phys_bits);
+			    bits, phys);
 		}
 	}
 	res->bits = bits;
@@ -355,6 +380,24 @@ static bool from_capability(int fd, const struct kvmgpa_backend *be,
 	return true;
 }
 
+/*
+ * A kernel that sets GuestPhysAddrSize leaves it 0 exactly when TDP is off,
+ * and one that has KVM_CAP_PRE_FAULT_MEMORY answers it with whether TDP is
+ * on; older kernels answer 0 to both.  KVM_CAP_X86_APIC_BUS_CYCLES_NS, which
+ * came later than both (6.12 has all three, 6.1 none), tells "old" from "TDP
+ * off" without a version number; a kernel it misjudges as old only falls
+ * through to /proc/cpuinfo.
+ */
+#define CAP_PRE_FAULT_MEMORY		236
+#define CAP_X86_APIC_BUS_CYCLES_NS	237
+
+static bool tdp_known_off(int fd, const struct kvmgpa_backend *be)
+{
+	return be->check_extension &&
+	       be->check_extension(be->ctx, fd, CAP_X86_APIC_BUS_CYCLES_NS) > 0 &&
+	       be->check_extension(be->ctx, fd, CAP_PRE_FAULT_MEMORY) == 0;
+}
+
 static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_result *res,
 		       const char **mpa_from)
 {
@@ -377,6 +420,13 @@ static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_re
 		*mpa_from = "KVM";
 	}
 	res->guest_phys_bits = g;
+	if (g == 0 && tdp_known_off(fd, be)) {
+		res->bits = X86_MAX_PHYS_BITS;
+		say(res->explanation,
+		    "KVM advertises GuestPhysAddrSize 0 and answers KVM_CAP_PRE_FAULT_MEMORY with 0 on a kernel new enough to have both: TDP is off, and shadow paging maps all %d bits",
+		    X86_MAX_PHYS_BITS);
+		return true;
+	}
 	if (g == 0) {
 		skip(res, "GuestPhysAddrSize: 0 (kernel older than 6.10, or no TDP)");
 		return false;
@@ -413,43 +463,166 @@ static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res,
 	    phys, from);
 }
 
+#define KVMGPA_ALL_FLAGS	(KVMGPA_NO_FILES | KVMGPA_NO_OPEN | KVMGPA_NO_GUESS)
+/* The sizes 1.0 defined; callers may not pass less. */
+#define OPTIONS_SIZE_1_0	(offsetof(struct kvmgpa_options, guest_maxphyaddr) + \
+				 sizeof(unsigned int))
+#define RESULT_SIZE_1_0		(offsetof(struct kvmgpa_result, guest_bits) + \
+				 sizeof(unsigned int))
+
+/* A larger struct from a newer caller is fine if we would ignore nothing. */
+static int copy_options(const struct kvmgpa_options *in, struct kvmgpa_options *o)
+{
+	const unsigned char *tail = (const unsigned char *)in + sizeof(*o);
+	size_t i;
+
+	if (!in || in->size < OPTIONS_SIZE_1_0)
+		return -EINVAL;
+	for (i = 0; in->size > sizeof(*o) && i < in->size - sizeof(*o); i++)
+		if (tail[i])
+			return -E2BIG;
+	memset(o, 0, sizeof(*o));
+	memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
+	if (o->flags & ~KVMGPA_ALL_FLAGS)
+		return -EINVAL;
+	if (o->guest_maxphyaddr && !plausible_bits(o->guest_maxphyaddr))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Sort the caller's fds: kvmgpa_query() passes whatever it was given as the
+ * system fd, and a VM fd there moves to its place.
+ */
+static int sort_fds(const struct kvmgpa_backend *be, int *sys, int *vm)
+{
+	int k;
+
+	if (*sys < 0 && *vm < 0)
+		return -EINVAL;
+	if (!be->fd_kind)
+		return 0;
+	if (*sys >= 0) {
+		k = be->fd_kind(be->ctx, *sys);
+		if (k < 0)
+			return k;
+		if (k == KVMGPA_FD_VM) {
+			if (*vm >= 0)
+				return -EINVAL;
+			*vm = *sys;
+			*sys = -1;
+		}
+	}
+	if (*vm >= 0 && (*vm != *sys)) {
+		k = be->fd_kind(be->ctx, *vm);
+		if (k < 0)
+			return k;
+		if (k == KVMGPA_FD_SYSTEM)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void guest_view(const struct kvmgpa_options *o, struct kvmgpa_result *res)
+{
+	unsigned int g = o->guest_maxphyaddr;
+
+	if (!g)
+		g = plausible_bits(res->maxphyaddr) ? (unsigned int)res->maxphyaddr : res->bits;
+	res->guest_maxphyaddr = g;
+	res->guest_bits = res->bits < g ? res->bits : g;
+}
+
+int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend *be,
+		  struct kvmgpa_result *out, size_t out_size)
+{
+	const char *mpa_from = NULL;
+	struct kvmgpa_options o;
+	struct kvmgpa_result res;
+	int r, sys, vm, opened = -1, open_err = 0;
+
+	if (!be || !out || out_size < RESULT_SIZE_1_0)
+		return -EINVAL;
+	r = copy_options(opts, &o);
+	if (r)
+		return r;
+#if !defined(__x86_64__) && !defined(__i386__)
+	return -EOPNOTSUPP;
+#endif
+	sys = o.system_fd;
+	vm = o.vm_fd;
+	r = sort_fds(be, &sys, &vm);
+	if (r)
+		return r;
+
+	memset(&res, 0, sizeof(res));
+	res.cap_bits = -1;
+	res.guest_phys_bits = -1;
+	res.maxphyaddr = -1;
+
+	if (sys < 0 && !(o.flags & KVMGPA_NO_OPEN) && be->open_system) {
+		opened = be->open_system(be->ctx);
+		if (opened >= 0)
+			sys = opened;
+		else
+			open_err = opened;
+	}
+
+	if (from_capability(vm >= 0 ? vm : sys, be, &res)) {
+		res.source = KVMGPA_SOURCE_CAPABILITY;
+		/* Still record what CPUID says, for the curious. */
+		if (sys >= 0 && be->supported_cpuid_80000008) {
+			uint32_t eax;
+
+			if (!be->supported_cpuid_80000008(be->ctx, sys, &eax)) {
+				res.maxphyaddr = eax & 0xff;
+				res.guest_phys_bits = (eax >> 16) & 0xff;
+			}
+		}
+	} else {
+		if (sys < 0)
+			skip(&res, "GuestPhysAddrSize: no /dev/kvm fd to ask (%s)",
+			     o.flags & KVMGPA_NO_OPEN ? "KVMGPA_NO_OPEN" :
+			     open_err ? strerror(-open_err) : "cannot open it");
+		else if (from_cpuid(sys, be, &res, &mpa_from))
+			res.source = KVMGPA_SOURCE_CPUID;
+		if (!res.bits && (o.flags & KVMGPA_NO_FILES))
+			skip(&res, "cpuinfo: not read (KVMGPA_NO_FILES)");
+		else if (!res.bits && from_cpuinfo(be, &res, &mpa_from))
+			res.source = KVMGPA_SOURCE_CPUINFO;
+	}
+	if (res.bits == 0) {
+		if (o.flags & KVMGPA_NO_GUESS) {
+			skip(&res, "guess: not made (KVMGPA_NO_GUESS)");
+			r = -ENODATA;
+		} else {
+			guess(be, &res, mpa_from);
+			res.source = KVMGPA_SOURCE_GUESS;
+		}
+	}
+	res.authoritative = res.bits && (res.source == KVMGPA_SOURCE_CAPABILITY ||
+					 res.source == KVMGPA_SOURCE_CPUID);
+	if (res.bits)
+		guest_view(&o, &res);
+	if (opened >= 0 && be->close_fd)
+		be->close_fd(be->ctx, opened);
+
+	if (out_size > sizeof(res))
+		out_size = sizeof(res);
+	res.size = out_size;
+	memcpy(out, &res, out_size);
+	return r;
+}
+
 int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
 			 struct kvmgpa_result *res)
 {
-	const char *mpa_from = NULL;
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
 
-	if (fd < 0 || !be || !res)
+	if (fd < 0)
 		return -EINVAL;
-
-	memset(res, 0, sizeof(*res));
-	res->cap_bits = -1;
-	res->guest_phys_bits = -1;
-	res->maxphyaddr = -1;
-
-	if (from_capability(fd, be, res)) {
-		res->source = KVMGPA_SOURCE_CAPABILITY;
-		/* Still record what CPUID says, for the curious. */
-		if (be->supported_cpuid_80000008) {
-			uint32_t eax;
-
-			if (!be->supported_cpuid_80000008(be->ctx, fd, &eax)) {
-				res->maxphyaddr = eax & 0xff;
-				res->guest_phys_bits = (eax >> 16) & 0xff;
-			}
-		}
-		return 0;
-	}
-	if (from_cpuid(fd, be, res, &mpa_from)) {
-		res->source = KVMGPA_SOURCE_CPUID;
-		return 0;
-	}
-	if (from_cpuinfo(be, res, &mpa_from)) {
-		res->source = KVMGPA_SOURCE_CPUINFO;
-		return 0;
-	}
-	guess(be, res, mpa_from);
-	res->source = KVMGPA_SOURCE_GUESS;
-	return 0;
+	o.system_fd = fd;
+	return kvmgpa__query(&o, be, res, sizeof(*res));
 }
 
 const char *kvmgpa_version(void)
@@ -457,17 +630,26 @@ const char *kvmgpa_version(void)
 	return KVMGPA_VERSION;
 }
 
+int kvmgpa_query_ex(const struct kvmgpa_options *opts, struct kvmgpa_result *res,
+		    size_t res_size)
+{
+	return kvmgpa__query(opts, &kvmgpa_system_backend, res, res_size);
+}
+
 int kvmgpa_query(int fd, struct kvmgpa_result *res)
 {
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+
 	if (fd < 0 || !res)
 		return -EINVAL;
-	if (fcntl(fd, F_GETFD) < 0)
-		return -EBADF;
-	/*
-	 * Every KVM fd, /dev/kvm's and a VM's, answers this; anything else
-	 * would leave nothing but the host's cpuinfo, an answer about no KVM.
-	 */
-	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) < 0)
-		return -ENOTTY;
-	return kvmgpa_query_backend(fd, &kvmgpa_system_backend, res);
+	o.system_fd = fd;
+	return kvmgpa__query(&o, &kvmgpa_system_backend, res, RESULT_SIZE_1_0);
+}
+
+uint32_t kvmgpa_guest_cpuid_80000008_eax(const struct kvmgpa_result *res, uint32_t eax)
+{
+	if (!res || !KVMGPA_RESULT_HAS(res, guest_bits) || !res->guest_maxphyaddr)
+		return eax;
+	return (eax & ~0x00ff00ffu) | (res->guest_maxphyaddr & 0xff) |
+	       ((res->guest_bits & 0xff) << 16);
 }

@@ -25,6 +25,7 @@ static int sys_check_extension(void *ctx, int fd, unsigned long cap)
 	return r < 0 ? -errno : r;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 struct kvm_cpuid2 *kvmgpa__supported_cpuid(int fd, int *err)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
@@ -75,22 +76,48 @@ static int cpuid_on(int fd, uint32_t *eax)
 	return r;
 }
 
-/*
- * KVM_GET_SUPPORTED_CPUID is a system ioctl: on a VM fd it fails, and then
- * /dev/kvm is asked instead.
- */
 static int sys_supported_cpuid(void *ctx, int fd, uint32_t *eax)
 {
-	int r = cpuid_on(fd, eax), kvm;
+	return cpuid_on(fd, eax);
+}
+#else
+/* struct kvm_cpuid2 is x86's; kvmgpa__query() refuses other architectures. */
+struct kvm_cpuid2 *kvmgpa__supported_cpuid(int fd, int *err)
+{
+	*err = -EOPNOTSUPP;
+	return NULL;
+}
 
-	if (r != -ENOTTY && r != -EINVAL)
-		return r;
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		return r;
-	r = cpuid_on(kvm, eax);
-	close(kvm);
-	return r;
+static int sys_supported_cpuid(void *ctx, int fd, uint32_t *eax)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+static int sys_fd_kind(void *ctx, int fd)
+{
+	if (fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	/*
+	 * Every KVM fd, /dev/kvm's and a VM's, answers this; anything else
+	 * would leave nothing but the host's cpuinfo, an answer about no KVM.
+	 */
+	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) < 0)
+		return -ENOTTY;
+	/* A system ioctl, which a VM fd refuses. */
+	return ioctl(fd, KVM_GET_API_VERSION, 0) >= 0 ? KVMGPA_FD_SYSTEM : KVMGPA_FD_VM;
+}
+
+static int sys_open_system(void *ctx)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static void sys_close_fd(void *ctx, int fd)
+{
+	close(fd);
 }
 
 static int slurp(const char *path, char **text)
@@ -167,6 +194,9 @@ static int sys_host_cpuid(void *ctx, uint32_t *eax)
 }
 
 const struct kvmgpa_backend kvmgpa_system_backend = {
+	.fd_kind = sys_fd_kind,
+	.open_system = sys_open_system,
+	.close_fd = sys_close_fd,
 	.check_extension = sys_check_extension,
 	.supported_cpuid_80000008 = sys_supported_cpuid,
 	.read_cpuinfo = sys_read_cpuinfo,

@@ -62,6 +62,14 @@ done <<'GOOD'
 0xFFFFFFFFFFFFF000	4096
 18446744073709551615	1
 GOOD
+# --guest-maxphyaddr: a width x86 can have, 32 to 52 bits.
+for bad in 31 53 0 -1 " 40" 40x abc 0x; do
+	expect 2 "guest-maxphyaddr wants" -- --device /nonexistent/kvm --guest-maxphyaddr "$bad"
+done
+for good in 32 52 0x28; do
+	expect 2 "cannot open /nonexistent/kvm" -- --device /nonexistent/kvm --guest-maxphyaddr "$good"
+done
+expect 2 "/dev/null is not a KVM device" -- --kvm-only --device /dev/null
 # Where this machine has a usable KVM: an answer that cannot be written is
 # an error, not a success.
 if [ -r /dev/kvm ] && [ -w /dev/kvm ] && "$cli" >/dev/null 2>&1; then

@@ -21,6 +21,11 @@ int main(void)
 		 !kvmgpa_region_fits(48, (1ull << 48) - 4096, 8192));
 }
 EOC
+# The header is usable from C++, and KVMGPA_OPTIONS_INIT with it.
+printf '#include <kvmgpa.h>\nint main() { struct kvmgpa_options o = KVMGPA_OPTIONS_INIT; return o.vm_fd != -1; }\n' \
+	> "$d/use.cc"
+c++ -I"$d/opt/kvmgpa/include" "$d/use.cc" -o "$d/usecc" && "$d/usecc" ||
+	{ echo "FAIL: kvmgpa.h from C++"; exit 1; }
 flags=$(PKG_CONFIG_PATH="$d/opt/kvmgpa/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$d" pkg-config --cflags --libs kvmgpa)
 cc "$d/use.c" $flags -o "$d/use"
 LD_LIBRARY_PATH="$d/opt/kvmgpa/lib" "$d/use" || { echo "FAIL: consumer of the installed library"; exit 1; }
@@ -28,7 +33,7 @@ grep -qx 'libdir=${prefix}/lib' "$d/opt/kvmgpa/lib/pkgconfig/kvmgpa.pc" ||
 	{ echo "FAIL: kvmgpa.pc does not write libdir under \${prefix}"; exit 1; }
 # The shared library exports its API and nothing else (no test seam, no
 # helpers for the library's own programs).
-want="kvmgpa_cap_number kvmgpa_max_gpa kvmgpa_query kvmgpa_region_fits kvmgpa_source_name kvmgpa_version"
+want="kvmgpa_cap_number kvmgpa_guest_cpuid_80000008_eax kvmgpa_max_gpa kvmgpa_query kvmgpa_query_ex kvmgpa_region_fits kvmgpa_source_name kvmgpa_version"
 got=$(nm -D --defined-only "$d/opt/kvmgpa/lib/libkvmgpa.so.1" | awk '$2 ~ /[TDRB]/ { sub(/@.*/, "", $3); print $3 }' |
 	sort | tr '\n' ' ' | sed 's/ $//')
 [ "$got" = "$want" ] || { echo "FAIL: libkvmgpa.so.1 exports '$got', want '$want'"; exit 1; }

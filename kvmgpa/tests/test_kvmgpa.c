@@ -41,7 +41,34 @@ struct fake {
 	bool vm_gpa_bits_set;	/* else KVM_CAP_VM_GPA_BITS answers as .cap */
 	int vm_gpa_bits;
 	int cap_fd;
+	/* the fds the options tests use: 7 = /dev/kvm, 8 = a VM, 9 = not KVM */
+	int opens, open_err, closes, file_reads, cpuid_fd;
+	int pre_fault, apic_bus;
 };
+
+enum { FD_SYS = 7, FD_VM = 8, FD_NOT_KVM = 9, FD_OPENED = 20 };
+
+static int f_fd_kind(void *ctx, int fd)
+{
+	return fd == FD_SYS || fd == FD_OPENED ? KVMGPA_FD_SYSTEM :
+	       fd == FD_VM ? KVMGPA_FD_VM : -ENOTTY;
+}
+
+static int f_open_system(void *ctx)
+{
+	struct fake *f = ctx;
+
+	f->opens++;
+	return f->open_err ? f->open_err : FD_OPENED;
+}
+
+static void f_close_fd(void *ctx, int fd)
+{
+	struct fake *f = ctx;
+
+	if (fd == FD_OPENED)
+		f->closes++;
+}
 
 static int f_check_extension(void *ctx, int fd, unsigned long cap)
 {
@@ -49,6 +76,10 @@ static int f_check_extension(void *ctx, int fd, unsigned long cap)
 
 	if (cap == KVM_CAP_VM_GPA_BITS && f->vm_gpa_bits_set)
 		return f->vm_gpa_bits;
+	if (cap == 236)		/* KVM_CAP_PRE_FAULT_MEMORY: whether TDP is on */
+		return f->pre_fault;
+	if (cap == 237)		/* KVM_CAP_X86_APIC_BUS_CYCLES_NS: only new kernels */
+		return f->apic_bus;
 	if (cap != KVM_CAP_VM_GPA_BITS) {
 		f->cap_asked = cap;
 		f->cap_fd = fd;
@@ -60,6 +91,7 @@ static int f_cpuid(void *ctx, int fd, uint32_t *eax)
 {
 	struct fake *f = ctx;
 
+	f->cpuid_fd = fd;
 	if (f->cpuid_err)
 		return f->cpuid_err;
 	*eax = f->cpuid_eax;
@@ -70,6 +102,7 @@ static int f_read_cpuinfo(void *ctx, char **text)
 {
 	struct fake *f = ctx;
 
+	f->file_reads++;
 	if (!f->cpuinfo)
 		return f->cpuinfo_err ? f->cpuinfo_err : -ENOENT;
 	*text = strdup(f->cpuinfo);
@@ -81,6 +114,7 @@ static int f_read_file(void *ctx, const char *path, char **text)
 	struct fake *f = ctx;
 	const char *v = NULL;
 
+	f->file_reads++;
 	if (strstr(path, "kvm_amd/parameters/npt"))
 		v = f->npt;
 	else if (strstr(path, "kvm_intel/parameters/ept"))
@@ -117,6 +151,25 @@ static struct kvmgpa_result query(struct fake *f)
 	return r;
 }
 
+/* The whole backend, fd sorting and opening included. */
+static int query_opts(struct fake *f, const struct kvmgpa_options *o, struct kvmgpa_result *r,
+		      size_t size)
+{
+	struct kvmgpa_backend be = {
+		.ctx = f,
+		.fd_kind = f_fd_kind,
+		.open_system = f_open_system,
+		.close_fd = f_close_fd,
+		.check_extension = f_check_extension,
+		.supported_cpuid_80000008 = f_cpuid,
+		.read_cpuinfo = f_read_cpuinfo,
+		.read_file = f_read_file,
+		.host_cpuid_80000008 = f_host_cpuid,
+	};
+
+	return kvmgpa__query(o, &be, r, size);
+}
+
 static bool skipped_mentions(const struct kvmgpa_result *r, unsigned int i, const char *what)
 {
 	return i < r->nr_skipped && strstr(r->skipped[i], what);
@@ -144,12 +197,40 @@ static char *load(const char *name)
 	return buf;
 }
 
+static char *derive_intel_vmx(const char *base, int phys, const char *vmx_flags);
+
 /*
  * No Intel host with VMX could be captured here (QEMU's TCG has no VMX), so
  * the Intel-with-EPT samples are derived from the captured Icelake text: its
  * "address sizes" replaced and a "vmx flags" line added.
  */
+static char *replace_first(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	size_t len = strlen(text) + strlen(to) + 1;
+	char *out = malloc(len);
+
+	if (!at || !out)
+		exit(1);
+	snprintf(out, len, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	return out;
+}
+
 static char *derive_intel(const char *base, int phys, const char *vmx_flags)
+{
+	char *with_vmx = replace_first(base, " msr ", " msr vmx ");
+	char *r;
+
+	if (!vmx_flags)		/* a kernel before 5.8: no "vmx flags" line */
+		r = replace_first(with_vmx, "address sizes\t: 46 bits", phys == 52 ?
+				  "address sizes\t: 52 bits" : "address sizes\t: 46 bits");
+	else
+		r = derive_intel_vmx(with_vmx, phys, vmx_flags);
+	free(with_vmx);
+	return r;
+}
+
+static char *derive_intel_vmx(const char *base, int phys, const char *vmx_flags)
 {
 	const char *as = strstr(base, "address sizes");
 	const char *eol = as ? strchr(as, '\n') : NULL;
@@ -268,14 +349,17 @@ static void test_cpuinfo_samples(void)
 		/* AMD: NPT has as many levels as the host's paging. */
 		{ "cpuinfo-amd-qemu-npt5-pa52.txt", "Y", NULL, 52, KVMGPA_SOURCE_CPUINFO, "5-level paging" },
 		{ "cpuinfo-amd-qemu-npt4-pa52.txt", "Y", NULL, 48, KVMGPA_SOURCE_CPUINFO, "4-level paging" },
-		{ "cpuinfo-amd-qemu-npt5-pa40.txt", NULL, NULL, 40, KVMGPA_SOURCE_CPUINFO, "5-level paging" },
-		{ "cpuinfo-amd-epyc-host-pa48.txt", NULL, NULL, 48, KVMGPA_SOURCE_CPUINFO, "4-level paging" },
+		/* MAXPHYADDR <= 48: exact whatever the depth. */
+		{ "cpuinfo-amd-qemu-npt5-pa40.txt", NULL, NULL, 40, KVMGPA_SOURCE_CPUINFO, "within the 48 bits" },
+		{ "cpuinfo-amd-qemu-npt5-pa40.txt", "Y", NULL, 40, KVMGPA_SOURCE_CPUINFO, "NPT translates" },
+		/* A host with no SVM flag (a VM whose KVM is PVM): shadow paging. */
+		{ "cpuinfo-amd-epyc-host-pa48.txt", NULL, NULL, 52, KVMGPA_SOURCE_CPUINFO, "no SVM" },
 		/* NPT off: shadow paging maps all 52 bits. */
 		{ "cpuinfo-amd-qemu-npt4-pa52.txt", "N", NULL, 52, KVMGPA_SOURCE_CPUINFO, "shadow" },
 		{ "cpuinfo-amd-qemu-npt5-pa40.txt", "0", NULL, 52, KVMGPA_SOURCE_CPUINFO, "shadow" },
-		/* Intel without a vmx flags line: la57 says nothing about EPT. */
-		{ "cpuinfo-intel-qemu-icelake-novmx.txt", NULL, NULL, 46, KVMGPA_SOURCE_GUESS,
-		  "guess" },
+		/* Intel without VMX: whatever KVM runs there, it is not on EPT. */
+		{ "cpuinfo-intel-qemu-icelake-novmx.txt", NULL, NULL, 52, KVMGPA_SOURCE_CPUINFO,
+		  "no VMX" },
 	};
 	unsigned int i;
 
@@ -314,7 +398,9 @@ static void test_cpuinfo_intel_ept(void)
 		{ 46, vmx4, NULL, 46, KVMGPA_SOURCE_CPUINFO },	/* common server */
 		{ 39, vmx4, "Y", 39, KVMGPA_SOURCE_CPUINFO },	/* client part */
 		{ 52, vmx4, "N", 52, KVMGPA_SOURCE_CPUINFO },	/* ept=0: shadow */
-		{ 52, noept, NULL, 48, KVMGPA_SOURCE_GUESS },	/* no EPT at all */
+		{ 52, noept, NULL, 52, KVMGPA_SOURCE_CPUINFO },	/* no EPT: shadow */
+		{ 52, NULL, NULL, 48, KVMGPA_SOURCE_GUESS },	/* before 5.8: EPT unknown */
+		{ 46, NULL, NULL, 46, KVMGPA_SOURCE_CPUINFO },	/* ... but <= 48 is exact */
 		/* the ept_5level flag must match as a whole word */
 		{ 52, "ept_5levelx ept", "Y", 48, KVMGPA_SOURCE_CPUINFO },
 	};
@@ -453,8 +539,199 @@ static void test_not_kvm(void)
 	CHECK(kvmgpa_query(-1, &r) == -EINVAL, "fd -1 accepted");
 }
 
+static void test_options_fds(void)
+{
+	char *amd4 = load("cpuinfo-amd-qemu-npt4-pa52.txt");
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct fake f = { .cap = 48, .cpuid_eax = 0x00303034, .cpuinfo = amd4 };
+	struct kvmgpa_result r;
+
+	/* A VM fd: the capability is asked there, CPUID on a /dev/kvm we open and close. */
+	o.vm_fd = FD_VM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "vm fd");
+	CHECK(f.cap_fd == FD_VM && f.opens == 1 && f.closes == 1 && f.cpuid_fd == FD_OPENED,
+	      "cap on %d, opens %d closes %d, cpuid on %d", f.cap_fd, f.opens, f.closes, f.cpuid_fd);
+	CHECK(r.authoritative && r.maxphyaddr == 52, "authoritative %d maxphyaddr %d",
+	      r.authoritative, r.maxphyaddr);
+
+	/* The same with both fds: nothing opened. */
+	f.opens = f.closes = 0;
+	o.system_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && f.opens == 0 && f.cpuid_fd == FD_SYS &&
+	      f.cap_fd == FD_VM, "both fds: opens %d cpuid on %d", f.opens, f.cpuid_fd);
+
+	/* kvmgpa_query() hands over any fd as the system fd; a VM fd finds its place. */
+	o.system_fd = FD_VM;
+	o.vm_fd = -1;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && f.cap_fd == FD_VM && f.cpuid_fd == FD_OPENED,
+	      "vm fd as system fd: cap on %d cpuid on %d", f.cap_fd, f.cpuid_fd);
+	o.vm_fd = FD_VM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "two VM fds");
+	o.system_fd = FD_SYS;
+	o.vm_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "the same /dev/kvm twice is harmless");
+	o.vm_fd = FD_NOT_KVM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -ENOTTY, "a vm fd that is not KVM");
+	o.system_fd = -1;
+	o.vm_fd = -1;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "no fd at all");
+
+	/* KVMGPA_NO_OPEN with only a VM fd on an unpatched kernel: no CPUID. */
+	f.cap = 0;
+	f.opens = 0;
+	o.vm_fd = FD_VM;
+	o.flags = KVMGPA_NO_OPEN;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "no open");
+	CHECK(f.opens == 0 && r.source == KVMGPA_SOURCE_CPUINFO &&
+	      skipped_mentions(&r, 1, "KVMGPA_NO_OPEN"), "no open: opens %d source %s '%s'",
+	      f.opens, kvmgpa_source_name(r.source), r.skipped[1]);
+
+	/* Opening fails: the reason is kept. */
+	o.flags = 0;
+	f.open_err = -EACCES;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && skipped_mentions(&r, 1, "Permission denied"),
+	      "open fails: '%s'", r.skipped[1]);
+	f.open_err = 0;
+
+	/* KVMGPA_NO_FILES: /proc and /sys untouched, the guess instead. */
+	f.file_reads = 0;
+	f.cpuid_eax = 0x00003034;	/* GuestPhysAddrSize 0 */
+	o.system_fd = FD_SYS;
+	o.vm_fd = -1;
+	o.flags = KVMGPA_NO_FILES;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "no files");
+	CHECK(f.file_reads == 0 && r.source == KVMGPA_SOURCE_GUESS && !r.authoritative &&
+	      r.bits == 48 && skipped_mentions(&r, 2, "KVMGPA_NO_FILES"),
+	      "no files: reads %d source %s bits %u", f.file_reads, kvmgpa_source_name(r.source),
+	      r.bits);
+
+	/* KVMGPA_KVM_ONLY: no answer from KVM is an error, not a guess. */
+	o.flags = KVMGPA_KVM_ONLY;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -ENODATA, "kvm only");
+	CHECK(r.bits == 0 && r.nr_skipped == 4 && skipped_mentions(&r, 3, "KVMGPA_NO_GUESS") &&
+	      f.file_reads == 0, "kvm only: bits %u skipped %u", r.bits, r.nr_skipped);
+	f.cpuid_eax = 0x00303034;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_CPUID &&
+	      r.authoritative, "kvm only with GuestPhysAddrSize: source %s",
+	      kvmgpa_source_name(r.source));
+
+	o.flags = 1u << 31;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "unknown flag");
+	free(amd4);
+}
+
+static void test_sizes(void)
+{
+	struct fake f = { .cap = 48, .cpuid_eax = 0x00303034 };
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct {
+		struct kvmgpa_options o;
+		uint64_t future[2];
+	} big = { KVMGPA_OPTIONS_INIT, { 0, 0 } };
+	struct {
+		struct kvmgpa_result r;
+		unsigned char future[64];
+	} rbig;
+	struct kvmgpa_result r;
+
+	o.system_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, offsetof(struct kvmgpa_result, guest_bits)) == -EINVAL,
+	      "a result smaller than 1.0's");
+	memset(&rbig, 0xa5, sizeof(rbig));
+	CHECK(query_opts(&f, &o, &rbig.r, sizeof(rbig)) == 0 && rbig.r.size == sizeof(r) &&
+	      rbig.future[0] == 0xa5 && rbig.future[63] == 0xa5,
+	      "a newer caller's larger result: size %u, tail untouched", rbig.r.size);
+	CHECK(KVMGPA_RESULT_HAS(&rbig.r, guest_bits), "guest_bits filled");
+
+	/* A newer caller's larger options: fine while the unknown part is zero. */
+	big.o.size = sizeof(big);
+	big.o.system_fd = FD_SYS;
+	CHECK(query_opts(&f, &big.o, &r, sizeof(r)) == 0, "larger options, zero tail");
+	big.future[1] = 1;
+	CHECK(query_opts(&f, &big.o, &r, sizeof(r)) == -E2BIG, "larger options, tail set");
+	o.size = 8;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "options smaller than 1.0's");
+	CHECK(query_opts(&f, NULL, &r, sizeof(r)) == -EINVAL, "no options");
+}
+
+static void test_guest_view(void)
+{
+	struct fake f = { .cap = 52, .cpuid_eax = 0x0000302e };	/* shadow: N 52, MAXPHYADDR 46 */
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct kvmgpa_result r;
+	uint32_t eax;
+
+	o.system_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "shadow");
+	CHECK(r.bits == 52 && r.guest_maxphyaddr == 46 && r.guest_bits == 46,
+	      "shadow: N %u, guest MAXPHYADDR %u, guest bits %u", r.bits, r.guest_maxphyaddr,
+	      r.guest_bits);
+
+	/* The bug's host: N 48, MAXPHYADDR 52; the VMM gives its guest 52 or 40 bits. */
+	f.cap = 48;
+	f.cpuid_eax = 0x00303934;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_bits == 48, "4-level: %u",
+	      r.guest_bits);
+	eax = kvmgpa_guest_cpuid_80000008_eax(&r, 0x00303934 | 0x7f000000);
+	CHECK(eax == (0x7f000000 | 0x00303934), "cpuid for MAXPHYADDR 52: %#x", eax);
+	o.guest_maxphyaddr = 40;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_bits == 40 &&
+	      r.guest_maxphyaddr == 40, "guest 40: %u", r.guest_bits);
+	eax = kvmgpa_guest_cpuid_80000008_eax(&r, 0x00303934);
+	CHECK(eax == 0x00283928, "cpuid for a 40-bit guest: %#x", eax);
+	o.guest_maxphyaddr = 60;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "guest MAXPHYADDR 60");
+	CHECK(kvmgpa_guest_cpuid_80000008_eax(NULL, 0x1234) == 0x1234, "NULL result");
+}
+
+/* Rung 3 never answers beyond KVM's own MAXPHYADDR, and knows SVM without NPT. */
+static void test_cpuinfo_bounds(void)
+{
+	char *amd4 = load("cpuinfo-amd-qemu-npt4-pa52.txt");
+	char *nonpt = replace_first(amd4, " npt ", " ");
+	struct fake f = { .cap = 0, .cpuid_eax = 0x00003028 /* KVM: MAXPHYADDR 40 */, .cpuinfo = amd4 };
+	struct kvmgpa_result r = query(&f);
+
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 40, "KVM says 40: %u (%s)", r.bits,
+	      r.explanation);
+	f.cpuinfo = nonpt;
+	f.cpuid_eax = 0x00003034;
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 52 && strstr(r.explanation, "no NPT"),
+	      "svm without npt: %u (%s)", r.bits, r.explanation);
+	free(nonpt);
+	free(amd4);
+}
+
+/* GuestPhysAddrSize 0: an old kernel, or TDP off on a new one. */
+static void test_cpuid_tdp_off(void)
+{
+	char *amd4 = load("cpuinfo-amd-qemu-npt4-pa52.txt");
+	struct fake f = { .cap = 0, .cpuid_eax = 0x0000302e, .cpuinfo = amd4, .npt = "Y",
+			  .apic_bus = 1 };
+	struct kvmgpa_result r = query(&f);
+
+	CHECK(r.source == KVMGPA_SOURCE_CPUID && r.bits == 52 && r.authoritative &&
+	      strstr(r.explanation, "TDP is off"), "new kernel, TDP off: %u from %s",
+	      r.bits, kvmgpa_source_name(r.source));
+	f.pre_fault = 1;	/* TDP on yet GuestPhysAddrSize 0: do not believe it */
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 46, "TDP on, g=0: %u from %s",
+	      r.bits, kvmgpa_source_name(r.source));
+	f.pre_fault = 0;
+	f.apic_bus = 0;		/* an old kernel: 0 says nothing */
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO, "old kernel: from %s", kvmgpa_source_name(r.source));
+	free(amd4);
+}
+
 int main(void)
 {
+	test_options_fds();
+	test_sizes();
+	test_guest_view();
+	test_cpuinfo_bounds();
+	test_cpuid_tdp_off();
 	test_not_kvm();
 	test_capability();
 	test_capability_falls_through();
