@@ -29,6 +29,7 @@ int main(int argc, char **argv)
 	bool json = argc > 1 && !strcmp(argv[1], "--json");
 	const char *top_result, *above_result;
 	char err[256], above_errno[64] = "";
+	struct kvmgpa_options opts = KVMGPA_OPTIONS_INIT;
 	struct kvmgpa_result res;
 	uint64_t top, above, *page;
 	struct minivm m;
@@ -43,14 +44,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: /dev/kvm: %s\n", argv[0], strerror(errno));
 		return 2;
 	}
-	kvmgpa_query(kvm, &res);
-	top = (1ull << res.bits) - MINIVM_PAGE;
-	above = 1ull << res.bits;
-
 	if (minivm_create(&m, kvm, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", argv[0], err);
 		return 2;
 	}
+	/*
+	 * What a VMM should do: ask with its VM fd (a VM type may map less
+	 * than the system), and tell the guest the width in CPUID.
+	 */
+	opts.system_fd = kvm;
+	opts.vm_fd = m.vm;
+	r = kvmgpa_query_ex(&opts, &res, sizeof(res));
+	if (r) {
+		fprintf(stderr, "%s: kvmgpa_query_ex: %s\n", argv[0], strerror(-r));
+		return 2;
+	}
+	r = minivm_set_cpuid_80000008(&m, kvmgpa_guest_cpuid_80000008_eax(&res,
+							m.supported_80000008));
+	if (r) {
+		fprintf(stderr, "%s: KVM_SET_CPUID2: %s\n", argv[0], strerror(-r));
+		return 2;
+	}
+	top = (1ull << res.bits) - MINIVM_PAGE;
+	above = 1ull << res.bits;
+
 	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED) {
@@ -99,9 +116,10 @@ int main(int argc, char **argv)
 	if (json) {
 		printf("{\"bits\": %u, \"source\": \"%s\", \"top_gpa\": \"0x%" PRIx64
 		       "\", \"top\": \"%s\", \"above_gpa\": \"0x%" PRIx64
-		       "\", \"above\": \"%s\", \"above_errno\": \"%s\", \"guest_maxphyaddr\": %u}\n",
+		       "\", \"above\": \"%s\", \"above_errno\": \"%s\", \"guest_maxphyaddr\": %u"
+		       ", \"guest_bits\": %u}\n",
 		       res.bits, kvmgpa_source_name(res.source), top, top_result, above,
-		       above_result, above_errno, m.guest_maxphyaddr);
+		       above_result, above_errno, m.guest_maxphyaddr, res.guest_bits);
 	} else {
 		printf("library: N=%u from %s (%s)\n", res.bits, kvmgpa_source_name(res.source),
 		       res.explanation);

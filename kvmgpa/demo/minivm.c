@@ -12,7 +12,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "kvmgpa-internal.h"
 #include "minivm.h"
 
 /* Guest-physical layout of slot 0. */
@@ -48,13 +47,43 @@ static int fail(char *err, size_t len, int e, const char *what)
 	return -e;
 }
 
-/* @maxphyaddr 0 keeps what KVM_GET_SUPPORTED_CPUID says. */
-static int set_cpuid(struct minivm *m, unsigned int maxphyaddr)
+/* KVM_GET_SUPPORTED_CPUID into a malloc()ed buffer, or NULL with *err = -errno. */
+static struct kvm_cpuid2 *supported_cpuid(int kvm, int *err)
+{
+	struct kvm_cpuid2 *cpuid = NULL, *grown;
+	int nent;
+
+	for (nent = 64; nent <= 4096; nent *= 2) {
+		grown = realloc(cpuid, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+		if (!grown) {
+			*err = -ENOMEM;
+			break;
+		}
+		cpuid = grown;
+		memset(cpuid, 0, sizeof(*cpuid));
+		cpuid->nent = nent;
+		if (!ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid)) {
+			*err = 0;
+			return cpuid;
+		}
+		*err = -errno;
+		if (errno != E2BIG)
+			break;
+	}
+	free(cpuid);
+	return NULL;
+}
+
+/*
+ * Leaf 0x80000008's EAX: @set ? @eax : what KVM_GET_SUPPORTED_CPUID says
+ * (remembered in m->supported_80000008).
+ */
+static int set_cpuid(struct minivm *m, bool set, uint32_t eax)
 {
 	struct kvm_cpuid2 *cpuid;
 	int r = 0, i;
 
-	cpuid = kvmgpa__supported_cpuid(m->kvm, &r);
+	cpuid = supported_cpuid(m->kvm, &r);
 	if (!cpuid)
 		return r;
 	/*
@@ -67,8 +96,9 @@ static int set_cpuid(struct minivm *m, unsigned int maxphyaddr)
 
 		if (e->function != 0x80000008)
 			continue;
-		if (maxphyaddr)
-			e->eax = (e->eax & ~0xffu) | maxphyaddr;
+		m->supported_80000008 = e->eax;
+		if (set)
+			e->eax = eax;
 		m->guest_maxphyaddr = e->eax & 0xff;
 	}
 	if (ioctl(m->vcpu, KVM_SET_CPUID2, cpuid))
@@ -79,7 +109,12 @@ static int set_cpuid(struct minivm *m, unsigned int maxphyaddr)
 
 int minivm_set_maxphyaddr(struct minivm *m, unsigned int bits)
 {
-	return set_cpuid(m, bits);
+	return set_cpuid(m, true, (m->supported_80000008 & ~0xffu) | bits);
+}
+
+int minivm_set_cpuid_80000008(struct minivm *m, uint32_t eax)
+{
+	return set_cpuid(m, true, eax);
 }
 
 static void build_page_tables(struct minivm *m)
@@ -139,7 +174,8 @@ int minivm_create(struct minivm *m, int kvm_fd, char *err, size_t errlen)
 	if (m->vm < 0)
 		return fail(err, errlen, errno, "KVM_CREATE_VM");
 	/* Intel needs a TSS address before the first run; AMD ignores it. */
-	ioctl(m->vm, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	if (ioctl(m->vm, KVM_SET_TSS_ADDR, 0xfffbd000ul))
+		return fail(err, errlen, errno, "KVM_SET_TSS_ADDR");
 
 	m->low = mmap(NULL, MINIVM_LOW_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -159,7 +195,7 @@ int minivm_create(struct minivm *m, int kvm_fd, char *err, size_t errlen)
 	m->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->vcpu, 0);
 	if (m->run == MAP_FAILED)
 		return fail(err, errlen, errno, "mmap kvm_run");
-	r = set_cpuid(m, 0);
+	r = set_cpuid(m, false, 0);
 	if (r)
 		return fail(err, errlen, -r, "KVM_SET_CPUID2");
 	r = set_long_mode(m);
@@ -228,7 +264,8 @@ void minivm_start(struct minivm *m, uint64_t gva, uint64_t val, bool write)
 	regs.rflags = 0x2;
 	regs.rdi = gva;
 	regs.rsi = val;
-	ioctl(m->vcpu, KVM_SET_REGS, &regs);
+	/* minivm_run() reports a failure here as MINIVM_ERROR. */
+	m->start_err = ioctl(m->vcpu, KVM_SET_REGS, &regs) ? errno : 0;
 }
 
 uint64_t minivm_rax(struct minivm *m)
@@ -245,6 +282,10 @@ enum minivm_outcome minivm_run(struct minivm *m, unsigned int timeout_ms)
 	struct itimerval it = { 0 };
 	int r, e;
 
+	if (m->start_err) {
+		errno = m->start_err;
+		return MINIVM_ERROR;
+	}
 	alarm_fired = 0;
 	alarm_run = m->run;
 	m->run->immediate_exit = 0;

@@ -20,6 +20,8 @@ struct minivm {
 	struct kvm_run *run;
 	uint8_t *low;			/* host view of slot 0 */
 	unsigned int guest_maxphyaddr;
+	uint32_t supported_80000008;	/* KVM_GET_SUPPORTED_CPUID's leaf 0x80000008 EAX */
+	int start_err;			/* errno of minivm_start()'s KVM_SET_REGS */
 };
 
 enum minivm_outcome {
@@ -47,6 +49,8 @@ int minivm_dirty_log(struct minivm *m, uint32_t slot, uint64_t *bitmap);
 
 /* Give the guest another MAXPHYADDR than KVM suggests; 0 or -errno. */
 int minivm_set_maxphyaddr(struct minivm *m, unsigned int bits);
+/* Set the guest's CPUID leaf 0x80000008 EAX; 0 or -errno. */
+int minivm_set_cpuid_80000008(struct minivm *m, uint32_t eax);
 
 /*
  * Run "store @val to @gva (if @write), load it back into RAX, HLT" from the

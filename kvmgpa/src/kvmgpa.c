@@ -108,6 +108,12 @@ struct cpuinfo {
 	bool has_vmx_flags, ept, ept_5level;
 };
 
+/* '\r' too: text copied from another system may end its lines with CRLF. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 /* The value of the first "key<spaces/tabs>: value" line, or NULL. */
 static const char *field(const char *text, const char *key, size_t *len)
 {
@@ -127,6 +133,8 @@ static const char *field(const char *text, const char *key, size_t *len)
 				p++;
 				while (p < end && (*p == ' ' || *p == '\t'))
 					p++;
+				while (end > p && is_blank(end[-1]))
+					end--;
 				*len = end - p;
 				return p;
 			}
@@ -144,10 +152,10 @@ static bool has_word(const char *s, size_t len, const char *word)
 	while (i < len) {
 		size_t j;
 
-		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		while (i < len && is_blank(s[i]))
 			i++;
 		j = i;
-		while (j < len && s[j] != ' ' && s[j] != '\t')
+		while (j < len && !is_blank(s[j]))
 			j++;
 		if (j - i == wlen && !strncmp(s + i, word, wlen))
 			return true;
@@ -174,14 +182,18 @@ static void parse_cpuinfo(const char *text, struct cpuinfo *ci)
 
 	v = field(text, "address sizes", &len);
 	if (v) {
-		char buf[64];
-		int bits;
+		char buf[64], *end;
+		long bits;
 
 		if (len >= sizeof(buf))
 			len = sizeof(buf) - 1;
 		memcpy(buf, v, len);
 		buf[len] = '\0';
-		if (sscanf(buf, "%d bits physical", &bits) == 1)
+		/* strtol, not %d: "4294967344 bits" must not wrap to 48. */
+		errno = 0;
+		bits = strtol(buf, &end, 10);
+		if (!errno && end != buf && !strncmp(end, " bits physical", 14) &&
+		    bits >= 0 && bits <= 64)
 			ci->phys_bits = bits;
 	}
 

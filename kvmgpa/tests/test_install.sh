@@ -37,8 +37,12 @@ want="kvmgpa_cap_number kvmgpa_guest_cpuid_80000008_eax kvmgpa_max_gpa kvmgpa_qu
 got=$(nm -D --defined-only "$d/opt/kvmgpa/lib/libkvmgpa.so.1" | awk '$2 ~ /[TDRB]/ { sub(/@.*/, "", $3); print $3 }' |
 	sort | tr '\n' ' ' | sed 's/ $//')
 [ "$got" = "$want" ] || { echo "FAIL: libkvmgpa.so.1 exports '$got', want '$want'"; exit 1; }
+soname=$(readelf -d "$d/opt/kvmgpa/lib/libkvmgpa.so.1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = libkvmgpa.so.1 ] || { echo "FAIL: soname '$soname', want libkvmgpa.so.1"; exit 1; }
+vers=$(nm -D --defined-only "$d/opt/kvmgpa/lib/libkvmgpa.so.1" | awk '$2 ~ /[TDRB]/ { sub(/^[^@]*@+/, "", $3); print $3 }' | sort -u)
+[ "$vers" = KVMGPA_1.0 ] || { echo "FAIL: symbol versions '$vers', want KVMGPA_1.0"; exit 1; }
 # make uninstall takes back every file make install put there.
 make -s O="$o" uninstall PREFIX=/opt/kvmgpa DESTDIR="$d" >/dev/null
 left=$(find "$d/opt/kvmgpa" -type f)
 [ -z "$left" ] || { echo "FAIL: make uninstall left $left"; exit 1; }
-echo "test_install: installed files present, pkg-config consumer builds and runs"
+echo "test_install: installed files present, soname and exported symbols as declared, pkg-config consumer builds and runs"

@@ -258,8 +258,12 @@ static void test_capability(void)
 	CHECK(r.nr_skipped == 0, "skipped %u", r.nr_skipped);
 	CHECK(r.cap_bits == 48 && r.maxphyaddr == 0x34 && r.guest_phys_bits == 0x30,
 	      "observed cap %d maxphyaddr %d g %d", r.cap_bits, r.maxphyaddr, r.guest_phys_bits);
-	CHECK(kvmgpa_cap_number() == KVMGPA_CAP_MAX_GPA_BITS_FALLBACK ||
-	      kvmgpa_cap_number() > 0, "cap number %lu", kvmgpa_cap_number());
+#ifdef KVM_CAP_MAX_GPA_BITS
+	CHECK(kvmgpa_cap_number() == KVM_CAP_MAX_GPA_BITS, "cap number %lu", kvmgpa_cap_number());
+#else
+	CHECK(kvmgpa_cap_number() == KVMGPA_CAP_MAX_GPA_BITS_FALLBACK && kvmgpa_cap_number() == 280,
+	      "cap number %lu", kvmgpa_cap_number());
+#endif
 }
 
 static void test_capability_falls_through(void)
@@ -422,32 +426,112 @@ static void test_cpuinfo_intel_ept(void)
 
 static void test_cpuinfo_falls_through(void)
 {
-	static const char *broken[] = {
-		"",						/* empty */
-		"processor\t: 0\nvendor_id\t: AuthenticAMD\n",	/* no address sizes */
-		"vendor_id\t: AuthenticAMD\naddress sizes\t: lots of bits physical\nflags\t: la57\n",
-		"vendor_id\t: AuthenticAMD\naddress sizes\t: 99 bits physical\nflags\t: la57\n",
-		"vendor_id\t: CentaurHauls\naddress sizes\t: 40 bits physical\nflags\t: la57\n",
-		"vendor_id\t: AuthenticAMD\naddress sizes\t: 40 bits physical\n", /* no flags */
-		"\x01\x02\xff garbage\n:::\n",
+	static const struct {
+		const char *text, *reason;
+		unsigned int bits;	/* the guess that follows */
+	} broken[] = {
+		{ "", "no usable \"address sizes\"", 36 },
+		{ "processor\t: 0\nvendor_id\t: AuthenticAMD\n", "no usable \"address sizes\"", 36 },
+		{ "vendor_id\t: AuthenticAMD\naddress sizes\t: lots of bits physical\nflags\t: la57\n",
+		  "no usable \"address sizes\"", 36 },
+		{ "vendor_id\t: AuthenticAMD\naddress sizes\t: 99 bits physical\nflags\t: la57\n",
+		  "no usable \"address sizes\"", 36 },
+		/* %d would wrap this to 48 */
+		{ "vendor_id\t: AuthenticAMD\naddress sizes\t: 4294967344 bits physical\nflags\t: svm npt\n",
+		  "no usable \"address sizes\"", 36 },
+		{ "vendor_id\t: CentaurHauls\naddress sizes\t: 40 bits physical\nflags\t: la57\n",
+		  "unknown vendor \"CentaurHauls\"", 40 },
+		{ "vendor_id\t: AuthenticAMD\naddress sizes\t: 40 bits physical\n", "no \"flags\" line", 40 },
+		/* an Intel kernel before 5.8 with MAXPHYADDR above 48: EPT's depth unknown */
+		{ "vendor_id\t: GenuineIntel\naddress sizes\t: 52 bits physical\nflags\t: vmx la57\n",
+		  "without a \"vmx flags\" line", 48 },
+		{ "\x01\x02\xff garbage\n:::\n", "no usable \"address sizes\"", 36 },
 	};
 	struct fake f = { .cap = 0, .host_cpuid_err = -ENOSYS };
 	struct kvmgpa_result r;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
-		f.cpuinfo = broken[i];
+		f.cpuinfo = broken[i].text;
 		r = query(&f);
-		CHECK(r.source == KVMGPA_SOURCE_GUESS && skipped_mentions(&r, 2, "cpuinfo"),
-		      "broken sample %u: source %s, skipped[2] '%s'", i,
-		      kvmgpa_source_name(r.source), r.skipped[2]);
+		CHECK(r.source == KVMGPA_SOURCE_GUESS && r.bits == broken[i].bits &&
+		      skipped_mentions(&r, 2, broken[i].reason),
+		      "broken sample %u: %u from %s, skipped[2] '%s', want %u and '%s'", i, r.bits,
+		      kvmgpa_source_name(r.source), r.skipped[2], broken[i].bits, broken[i].reason);
 	}
 
 	f.cpuinfo = NULL;
 	f.cpuinfo_err = -EACCES;
 	r = query(&f);
-	CHECK(r.source == KVMGPA_SOURCE_GUESS && skipped_mentions(&r, 2, "Permission denied"),
-	      "unreadable: source %d, reason '%s'", r.source, r.skipped[2]);
+	CHECK(r.source == KVMGPA_SOURCE_GUESS && r.bits == 36 &&
+	      skipped_mentions(&r, 2, "cannot read /proc/cpuinfo: Permission denied"),
+	      "unreadable: %u from %s, reason '%s'", r.bits, kvmgpa_source_name(r.source),
+	      r.skipped[2]);
+}
+
+/* Hygon, CRLF text, odd module parameters, an implausible MAXPHYADDR from KVM. */
+static void test_more_fall_throughs(void)
+{
+	char *amd4 = load("cpuinfo-amd-qemu-npt4-pa52.txt");
+	char *hygon = replace_first(amd4, "AuthenticAMD", "HygonGenuine");
+	char *crlf = malloc(2 * strlen(amd4) + 1), *o = crlf;
+	struct fake f = { .cap = 0, .cpuinfo = hygon, .host_cpuid_err = -ENOSYS };
+	struct kvmgpa_result r;
+	const char *p;
+
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 48, "hygon: %u from %s", r.bits,
+	      kvmgpa_source_name(r.source));
+
+	for (p = amd4; *p; p++) {	/* the same text with CRLF line ends */
+		if (*p == '\n')
+			*o++ = '\r';
+		*o++ = *p;
+	}
+	*o = '\0';
+	f.cpuinfo = crlf;
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 48, "crlf: %u from %s (%s)", r.bits,
+	      kvmgpa_source_name(r.source), r.explanation);
+	f.cpuinfo = replace_first(crlf, " npt ", " npt la57 ");	/* la57 read through CRLF too */
+	r = query(&f);
+	CHECK(r.bits == 52, "la57 added: %u", r.bits);
+	free((char *)f.cpuinfo);
+
+	/* A module parameter that is neither Y nor N says nothing: the flags decide. */
+	f.cpuinfo = amd4;
+	f.npt = "maybe\n";
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 48, "npt=maybe: %u", r.bits);
+	f.npt = "";
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 48, "npt empty: %u", r.bits);
+	f.npt = "N\n";
+	r = query(&f);
+	CHECK(r.bits == 52 && r.guest_bits == 52 && strstr(r.explanation, "shadow"),
+	      "npt=N: %u / guest %u", r.bits, r.guest_bits);
+
+	/* GuestPhysAddrSize with an implausible MAXPHYADDR beside it. */
+	f.npt = NULL;
+	f.cpuid_eax = 0x00300000;	/* g 48, MAXPHYADDR 0 */
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUID && r.bits == 48 && r.maxphyaddr == -1,
+	      "g 48 with MAXPHYADDR 0: %u from %s, maxphyaddr %d", r.bits,
+	      kvmgpa_source_name(r.source), r.maxphyaddr);
+	f.cpuid_eax = 0x00300063;	/* g 48, MAXPHYADDR 99 */
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUID && r.bits == 48, "g 48 with MAXPHYADDR 99: %u",
+	      r.bits);
+
+	/* Shadow paging below 52 bits of MAXPHYADDR: N 52, the guest's width 40. */
+	f.cap = 52;
+	f.cpuid_eax = 0x00003028;
+	r = query(&f);
+	CHECK(r.bits == 52 && r.guest_maxphyaddr == 40 && r.guest_bits == 40,
+	      "shadow pa40: N %u guest %u/%u", r.bits, r.guest_maxphyaddr, r.guest_bits);
+	free(crlf);
+	free(hygon);
+	free(amd4);
 }
 
 static void test_guess(void)
@@ -732,6 +816,7 @@ int main(void)
 	test_guest_view();
 	test_cpuinfo_bounds();
 	test_cpuid_tdp_off();
+	test_more_fall_throughs();
 	test_not_kvm();
 	test_capability();
 	test_capability_falls_through();
