@@ -37,7 +37,8 @@ PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 debian-archive-keyrin
 
 all: kernels guests
 
-# Once per make invocation, before any tree is unpacked.
+# make disk: is there room for every version's trees?  Each tree-<ver>
+# checks its own before it unpacks.
 disk:
 	@$(RIG)/disk-check.sh $(B) $(VERSIONS)
 
@@ -61,7 +62,8 @@ $(B)/tarballs/linux-source-%.tar.xz: | deps
 	@$(RIG)/fetch-source.sh $* $(B)/tarballs
 
 define version_rules
-tree-$(1): disk deps $(call unstable-tarball,$(1))
+tree-$(1): deps $(call unstable-tarball,$(1))
+	@$(RIG)/disk-check.sh $(B) $(1)
 	@$(if $(call unstable-tarball,$(1)),RIG_TARBALL=$(call unstable-tarball,$(1))) \
 		$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
 	@[ -d $(B)/src/$(1)-base ] || $(RIG)/worktree.sh add $(B)/src/$(1) $(B)/src/$(1)-base rig-base
@@ -177,7 +179,12 @@ bench: guest-6.12
 
 # The table: the mainline series and the LTS it is backported to first.
 RUN_VERSIONS ?= 7.2 6.12
-run: $(foreach v,$(RUN_VERSIONS),guest-$(v)) bochs
+# The table's guests need only libkvmgpa's static programs, the same for
+# every kernel version: no selftests to build.
+$(B)/guest/run.cpio: tools $(RIG)/mkinitramfs.sh $(RIG)/guest/init
+	@mkdir -p $(B)/guest
+	@$(RIG)/mkinitramfs.sh $@ $(B)/tools/bin/*
+run: $(foreach v,$(RUN_VERSIONS),kernel-$(v)) $(B)/guest/run.cpio bochs
 	@$(PY) $(RIG)/table.py --build $(B) $(foreach v,$(RUN_VERSIONS),--version $(v))
 
 clean:

@@ -25,7 +25,7 @@ PROBE = "kvm-gpa-bits --json; echo; kvm-gpa-demo --json; echo"
 def probe(build, version, variant, name, cell):
     tree = os.path.join(build, "src", version + ("-base" if variant == "base" else ""))
     b = rig.boot(os.path.join(tree, "arch/x86/boot/bzImage"),
-                 os.path.join(build, "guest", version + ".cpio"), cell,
+                 os.path.join(build, "guest", "run.cpio"), cell,
                  [("rig/cmd", PROBE.encode() + b"\n", 0o644)], 180,
                  os.path.join(build, "logs", "run", "%s-%s-%s" % (version, variant, name)))
     problems = rig.boot_problems(b)
