@@ -12,6 +12,8 @@
 # stderr when TARBALL is missing, so that the rig can skip its Bochs cells.
 # Installs missing build and boot dependencies with apt-get (as root).
 set -euo pipefail
+# Its own make runs with its own -j: not a parent make's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 SHA256=c28bf09287a5e05c9dfa93a6071438b405526e41780bacf9c0e244b0a7117be7
 WIDTHS="40 52"

@@ -5,6 +5,8 @@
 #
 # usage: build-kernel.sh TREE FRAGMENT...
 set -eu
+# Its own make runs with its own -j: not a parent make's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 tree=$1; shift
 frags=""
 for f in "$@"; do frags="$frags $(readlink -f "$f")"; done

@@ -6,6 +6,8 @@
 # usage: build-kselftest.sh TREE OUTDIR TEST...   (TEST as in Makefile.kvm,
 #        e.g. x86/max_gpa_test)
 set -eu
+# Its own make runs with its own -j: not a parent make's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 tree=$(readlink -f "$1") out=$(mkdir -p "$2" && readlink -f "$2"); shift 2
 rm -rf "$out"
 # Overriding the per-arch lists on the command line replaces the tree's

@@ -4,6 +4,8 @@
 # usage: build-selftests.sh TREE OUTDIR TEST...   (TEST as in the KVM Makefile,
 #        e.g. set_memory_region_test or x86_64/cpuid_test, x86/cpuid_test on 7.x)
 set -eu
+# Its own make runs with its own -j: not a parent make's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 tree=$(readlink -f "$1") out=$2; shift 2
 kdir=$tree/tools/testing/selftests/kvm
 export CCACHE_DIR="${CCACHE_DIR:-$(dirname "$(readlink -f "$0")")/../build/ccache}"

@@ -6,6 +6,8 @@
 # The selftests the series touches are built at the last patch.
 # usage: patch-check.sh VERSION SRCDIR PATCHDIR
 set -eu
+# Its own make runs with its own -j: not a parent make's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 ver=$1 src=$(readlink -f "$2") pdir=$(readlink -f "$3")
 wt=$src-each
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kvm-gpa-rig/ccache}"

@@ -3,6 +3,8 @@
 # the installed header, shared library and pkg-config file.
 # usage: test_install.sh BUILDDIR
 set -eu
+# Its own make runs with its own -j: not a parent make's jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 o=$(readlink -f "$1")
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
