@@ -138,6 +138,16 @@ static void print_text(const struct kvmgpa_result *r, int check, uint64_t gpa, u
 		       kvmgpa_region_fits(r->bits, gpa, size) ? "fits" : "does NOT fit");
 }
 
+/* An answer that did not reach its reader must not look like one. */
+static int flush_stdout(const char *argv0)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "%s: writing the result failed: %s\n", argv0, strerror(errno));
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -185,10 +195,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
-			return 0;
+			return flush_stdout(argv[0]);
 		case 'V':
 			printf("kvm-gpa-bits %s\n", KVMGPA_VERSION);
-			return 0;
+			return flush_stdout(argv[0]);
 		default:
 			usage(stderr, argv[0]);
 			return EXIT_ERROR;
@@ -258,11 +268,8 @@ int main(int argc, char **argv)
 	if (fd != kvm)
 		close(fd);
 	close(kvm);
-	/* An answer that did not reach its reader must not look like one. */
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "%s: writing the result failed: %s\n", argv[0], strerror(errno));
+	if (flush_stdout(argv[0]))
 		return EXIT_ERROR;
-	}
 
 	if (check && !kvmgpa_region_fits(res.bits, gpa, size))
 		return EXIT_DOES_NOT_FIT;
