@@ -37,7 +37,8 @@ PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 debian-archive-keyrin
 
 all: kernels guests
 
-# make disk: is there room for every version's trees?  Each tree-<ver>
+# make disk: is there room for every version's trees?  make check and make
+# run ask that first (their trees unpack side by side), and each tree-<ver>
 # checks its own before it unpacks.
 disk:
 	@$(RIG)/disk-check.sh $(B) $(VERSIONS)
@@ -141,6 +142,7 @@ REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS))
 # (unpacking, git, configuring, linking) that the others fill.
 PAR ?= 3
 check:
+	@$(RIG)/disk-check.sh $(B) $(VERSIONS)
 	@$(MAKE) --no-print-directory -j$(PAR) unit-tests guests bochs
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(if $(QUICK),:,for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v \
@@ -190,6 +192,7 @@ $(B)/guest/run.cpio: tools $(RIG)/mkinitramfs.sh $(RIG)/guest/init
 	@mkdir -p $(B)/guest
 	@$(RIG)/mkinitramfs.sh $@ $(B)/tools/bin/*
 run:
+	@$(RIG)/disk-check.sh $(B) $(RUN_VERSIONS)
 	@$(MAKE) --no-print-directory -j$(PAR) $(foreach v,$(RUN_VERSIONS),kernel-$(v)) \
 		$(B)/guest/run.cpio bochs
 	@$(PY) $(RIG)/table.py --build $(B) $(foreach v,$(RUN_VERSIONS),--version $(v))
