@@ -106,6 +106,25 @@ class Tree(unittest.TestCase):
                             text=True, check=True).stdout
         self.assertEqual(st, "")
 
+    def test_disk_check(self):
+        """Refuses with the figures when the build folder's disk is too small,
+        counting only the versions whose trees are not there yet."""
+        b = os.path.join(self.d, "build")
+        env = dict(self.env, RIG_DISK_SLACK_MB="0", RIG_DISK_PER_VERSION_MB="1")
+        p = subprocess.run([os.path.join(RIG, "disk-check.sh"), b, "9.9"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        env["RIG_DISK_PER_VERSION_MB"] = str(1 << 40)
+        p = subprocess.run([os.path.join(RIG, "disk-check.sh"), b, "9.9", "9.8"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("kernel trees to unpack: 9.9 9.8", p.stderr)
+        for t in ("9.9/.git", "9.9-base", "9.9-each"):
+            os.makedirs(os.path.join(b, "src", t))
+        p = subprocess.run([os.path.join(RIG, "disk-check.sh"), b, "9.9"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
     def test_bad_patch_is_named(self):
         self.run_rig("prepare-tree.sh", "9.9", self.src, self.pdir)
         self.edit_and_commit("line 5\n", "line five\n", "kvm: good")
