@@ -9,9 +9,14 @@
  *
  *   1. KVM_CHECK_EXTENSION(KVM_CAP_MAX_GPA_BITS), on a VM fd when given one;
  *   2. GuestPhysAddrSize, CPUID 0x80000008 EAX[23:16] from
- *      KVM_GET_SUPPORTED_CPUID (Linux 6.10 and later, with TDP);
- *   3. /proc/cpuinfo: "ept_5level" in the vmx flags (Intel) or "la57" in the
- *      flags (AMD, whose NPT follows the host's paging mode), with MAXPHYADDR;
+ *      KVM_GET_SUPPORTED_CPUID (Linux 6.10 and later, with TDP; a 0 there
+ *      from a kernel that also answers KVM_CAP_PRE_FAULT_MEMORY with 0 means
+ *      TDP is off, and shadow paging maps 52 bits);
+ *   3. /proc/cpuinfo and the kvm_intel/kvm_amd module parameters: TDP off
+ *      or absent (no EPT/NPT in the flags) means 52; MAXPHYADDR at most 48
+ *      is exact; above it, "ept_5level" in the vmx flags (Intel) or "la57"
+ *      in the flags (AMD, whose NPT follows the host's paging mode); never
+ *      above KVM's own MAXPHYADDR under TDP;
  *   4. a conservative guess, min(MAXPHYADDR, 48).
  *
  * A source that is missing, unreadable or malformed is skipped, with the
