@@ -485,11 +485,12 @@ static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res,
 /* A larger struct from a newer caller is fine if we would ignore nothing. */
 static int copy_options(const struct kvmgpa_options *in, struct kvmgpa_options *o)
 {
-	const unsigned char *tail = (const unsigned char *)in + sizeof(*o);
+	const unsigned char *tail;
 	size_t i;
 
 	if (!in || in->size < OPTIONS_SIZE_1_0)
 		return -EINVAL;
+	tail = (const unsigned char *)in + sizeof(*o);
 	for (i = 0; in->size > sizeof(*o) && i < in->size - sizeof(*o); i++)
 		if (tail[i])
 			return -E2BIG;
