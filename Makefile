@@ -141,8 +141,7 @@ REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS))
 # side by side: each is -j$(nproc) inside, but has single-threaded stretches
 # (unpacking, git, configuring, linking) that the others fill.
 PAR ?= 3
-check:
-	@$(RIG)/disk-check.sh $(B) $(VERSIONS)
+check: disk
 	@$(MAKE) --no-print-directory -j$(PAR) unit-tests guests bochs
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(if $(QUICK),:,for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v \

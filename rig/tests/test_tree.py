@@ -119,8 +119,19 @@ class Tree(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 1)
         self.assertIn("kernel trees to unpack: 9.9 9.8", p.stderr)
-        for t in ("9.9/.git", "9.9-base", "9.9-each"):
+        # make run makes no <ver>-each: only that worktree's share is asked.
+        st = os.statvfs(b)
+        env["RIG_DISK_PER_VERSION_MB"] = str(2 * st.f_bavail * st.f_frsize // (1 << 20))
+        for t in ("9.9/.git", "9.9-base"):
             os.makedirs(os.path.join(b, "src", t))
+        p = subprocess.run([os.path.join(RIG, "disk-check.sh"), b, "9.9"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = subprocess.run([os.path.join(RIG, "disk-check.sh"), b, "9.8"], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        env["RIG_DISK_PER_VERSION_MB"] = str(1 << 40)
+        os.makedirs(os.path.join(b, "src", "9.9-each"))
         p = subprocess.run([os.path.join(RIG, "disk-check.sh"), b, "9.9"], env=env,
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
