@@ -314,9 +314,41 @@ def read_known(path=os.path.join(HERE, "known-skips")):
     return glob_rules(path, "test kernel/variant cell reason")
 
 
-def classify(r, known):
-    """Final verdict for one result: ok, not ok, or skip (skips need a reason)."""
+def read_known_bugs(path=os.path.join(HERE, "known-bug")):
+    """'test  kernel/variant-glob  cell-glob  detail-glob  reason' lines: an
+    upstream test's failure that is the bug itself, on an unpatched kernel.
+    -> function (test, kernel/variant, cell) -> (detail-glob, reason) or None."""
+    rules = []
+    for n, s in data_lines(path) if os.path.exists(path) else ():
+        parts = s.split(None, 4)
+        if len(parts) < 5:
+            raise SystemExit("rig: %s:%d: want 'test kernel/variant cell detail reason': %r" % (path, n, s))
+        if not parts[1].endswith("/base"):
+            # The patched kernel must pass: a failure there is never "the bug".
+            raise SystemExit("rig: %s:%d: a known bug is for unpatched kernels (*/base) only" % (path, n))
+        rules.append(parts)
+
+    def lookup(test, key, cell):
+        for r in rules:
+            if all(fnmatch.fnmatch(v, g) for v, g in zip((test, key, cell), r)):
+                return r[3], r[4]
+        return None
+    return lookup
+
+
+def classify(r, known, bugs=lambda *a: None):
+    """Final verdict for one result: ok, not ok, skip (skips need a reason),
+    or bug (a failure rig/known-bug expects: the bug, on an unpatched kernel)."""
     key = "%s/%s" % (r["kernel"], r["variant"])
+    bug = bugs(r["test"], key, r["cell"])
+    if bug:
+        # Strict: the bug must show, the way the rule says.  A pass here means
+        # the run no longer reaches the configuration the rule describes.
+        detail_glob, why = bug
+        if r["result"] == "not ok" and fnmatch.fnmatch(r["detail"] or "", detail_glob):
+            return "bug", why
+        return "not ok", "rig/known-bug expects %s here (%s), got %s %s" % (
+            detail_glob, why, r["result"], r["detail"] or "")
     if r["result"] == "skip":
         why = known(r["test"], key, r["cell"])
         if why:
@@ -330,6 +362,7 @@ def cmd_check(a):
     runs = [dict(zip(("kernel", "variant", "bzimage", "initrd", "plan"), r)) for r in a.run]
     cells = read_cells()
     known = read_known()
+    bugs = read_known_bugs()
     splat_rules = read_known_splats()
     only_cells = a.cells.split(",") if a.cells else list(cells)
     for c in only_cells:
@@ -366,7 +399,7 @@ def cmd_check(a):
         for cell, fut in futs:
             rs, b = fut.result()
             for r in rs:
-                verdict, why = classify(r, known)
+                verdict, why = classify(r, known, bugs)
                 if a.same_skips_ok and r["result"] == "skip":
                     # Regression runs compare variants; a skip is a finding
                     # only if the other kernel does not skip too.
@@ -406,8 +439,10 @@ def cmd_check(a):
     passed = sum(r["verdict"] == "ok" for r in results) + pre_ok
     failed = sum(r["verdict"] == "not ok" for r in results) + len(diffs) + pre_fail
     skipped = sum(r["verdict"] == "skip" for r in results)
+    bug = sum(r["verdict"] == "bug" for r in results)
     print("# summary: %s (%.0f s)" % (summary, time.time() - t_start))
-    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped)
+          + (", %d the known bug on unpatched kernels (rig/known-bug)" % bug if bug else ""))
     return 1 if failed else 0
 
 
@@ -492,6 +527,12 @@ def compare_variants(results, own=OWN_TESTS):
     by = {}
     for r in results:
         if r["test"] == "boot" or any(r["test"].endswith(o) for o in own):
+            continue
+        if r.get("verdict") == "bug":
+            # rig/known-bug: the difference is the fix, and is checked there.
+            by[(r["kernel"], r["cell"], r["test"])] = {"bug": True}
+            continue
+        if "bug" in by.get((r["kernel"], r["cell"], r["test"]), {}):
             continue
         by.setdefault((r["kernel"], r["cell"], r["test"]), {})[r["variant"]] = r["result"]
     out = []

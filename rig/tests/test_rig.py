@@ -212,6 +212,58 @@ class Verdicts(unittest.TestCase):
             rig.read_known(self.path)
 
 
+class KnownBugs(unittest.TestCase):
+    def setUp(self):
+        self.bugs = rig.read_known_bugs(data_file(
+            self, "# comment\nstress_test  6.1/base  ept4-pa52  TIMEOUT*  the bug: loops above 2^48\n"))
+        self.known = rig.read_known(data_file(self, ""))
+
+    def r(self, kernel, variant, cell, result, detail):
+        return {"kernel": kernel, "variant": variant, "cell": cell, "test": "stress_test",
+                "result": result, "detail": detail}
+
+    def test_the_bug_as_described(self):
+        r = self.r("6.1", "base", "ept4-pa52", "not ok", "TIMEOUT after 600s")
+        self.assertEqual(rig.classify(r, self.known, self.bugs), ("bug", "the bug: loops above 2^48"))
+
+    def test_a_pass_where_the_bug_is_expected_fails(self):
+        verdict, why = rig.classify(self.r("6.1", "base", "ept4-pa52", "ok", ""), self.known, self.bugs)
+        self.assertEqual(verdict, "not ok")
+        self.assertIn("rig/known-bug expects TIMEOUT*", why)
+
+    def test_another_failure_stays_a_failure(self):
+        r = self.r("6.1", "base", "ept4-pa52", "not ok", "exit status 1")
+        self.assertEqual(rig.classify(r, self.known, self.bugs)[0], "not ok")
+
+    def test_other_cells_and_kernels_untouched(self):
+        for k, v, c in (("6.1", "patched", "ept4-pa52"), ("6.12", "base", "ept4-pa52"), ("6.1", "base", "npt4-pa52")):
+            r = self.r(k, v, c, "not ok", "TIMEOUT after 600s")
+            self.assertEqual(rig.classify(r, self.known, self.bugs)[0], "not ok", (k, v, c))
+
+    def test_not_compared_with_the_patched_kernel(self):
+        base = self.r("6.1", "base", "ept4-pa52", "not ok", "TIMEOUT after 600s")
+        patched = self.r("6.1", "patched", "ept4-pa52", "ok", "")
+        for order in ((base, patched), (patched, base)):
+            rs = [dict(x) for x in order]
+            for x in rs:
+                x["verdict"] = rig.classify(x, self.known, self.bugs)[0]
+            self.assertEqual(rig.compare_variants(rs), [])
+        # Without the rule the difference is reported.
+        rs = [dict(base, verdict="not ok"), dict(patched, verdict="ok")]
+        self.assertEqual(len(rig.compare_variants(rs)), 1)
+
+    def test_patched_kernels_cannot_have_a_known_bug(self):
+        with self.assertRaises(SystemExit):
+            rig.read_known_bugs(data_file(self, "t  6.1/*  ept4-pa52  TIMEOUT*  no\n"))
+        with self.assertRaises(SystemExit):
+            rig.read_known_bugs(data_file(self, "t  6.1/base  ept4-pa52  TIMEOUT*\n"))
+
+    def test_the_rigs_own_file_parses(self):
+        bugs = rig.read_known_bugs()
+        self.assertIsNotNone(bugs("memslot_modification_stress_test", "6.1/base", "ept4-pa52"))
+        self.assertIsNone(bugs("memslot_modification_stress_test", "6.1/patched", "ept4-pa52"))
+
+
 class Cells(unittest.TestCase):
     def test_the_cells(self):
         cells = rig.read_cells()
