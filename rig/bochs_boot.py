@@ -31,18 +31,12 @@ IPS = 100000000          # emulated instructions per second (= guest TSC rate)
 #  tsc_early_khz   the TSC runs at IPS; without it the kernel calibrates the
 #                  TSC against emulated timers and its clock runs ~24x slow
 #  clearcpuid      Tiger Lake's PKU and AVX-512 xstate components make the
-#                  kernel warn under Bochs' xsave emulation.  FSRM: Bochs does
-#                  not model IA32_MISC_ENABLE, which reads 0, so the kernel
-#                  sees fast strings disabled and clears ERMS (and REP_GOOD)
-#                  but not the model's FSRM; 6.1's memmove takes FSRM as "no
-#                  length check" and relies on ERMS's jump to rep movsb, so a
-#                  short memmove ran off the kernel's mapping and 6.1 hung in
-#                  early boot.  Without FSRM every kernel copies as it did
-#                  with fast strings off.
+#                  kernel warn under Bochs' xsave emulation (rig/kernel-append
+#                  adds FSRM for 6.1, and says why)
 #  reboot=t        reboot (after panic=-1) by triple fault, which Bochs turns
 #                  into an exit (bochsrc: reset_on_triple_fault=0) instead of
 #                  booting the CD again
-BOCHS_APPEND = "tsc_early_khz=%d clearcpuid=pku,avx512f,fsrm reboot=t" % (IPS // 1000)
+BOCHS_APPEND = "tsc_early_khz=%d clearcpuid=pku,avx512f reboot=t" % (IPS // 1000)
 
 BIOS_CANDIDATES = ("/usr/share/bochs/BIOS-bochs-latest",            # Debian bochsbios
                    "{share}/BIOS-bochs-latest")                      # bochs' make install

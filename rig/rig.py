@@ -77,6 +77,21 @@ def glob_rules(path, usage):
     return lookup
 
 
+def read_kernel_append(path=os.path.join(HERE, "kernel-append")):
+    """'version  cell-glob  ARG  reason' lines -> function (version, cell) ->
+    the ARGs (kernel command-line words) of every matching line, in order."""
+    rules = []
+    for n, s in data_lines(path) if os.path.exists(path) else ():
+        parts = s.split(None, 3)
+        if len(parts) < 4:
+            raise SystemExit("rig: %s:%d: want 'version cell-glob ARG reason': %r" % (path, n, s))
+        rules.append(parts)
+
+    def lookup(version, cell):
+        return " ".join(r[2] for r in rules if fnmatch.fnmatch(version, r[0]) and fnmatch.fnmatch(cell, r[1]))
+    return lookup
+
+
 def read_not_run(path=os.path.join(HERE, "not-run")):
     """'version cell-glob reason' lines -> function (version, cell) -> reason or None."""
     return glob_rules(path, "version cell-glob reason")
@@ -284,6 +299,7 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rul
     text = "".join("%s %d %s\n" % t for t in tests)
     timeout = sum(t[1] for t in tests) + BOOT_SLACK
     b = boot(kernel, initrd, cell, [("rig/tests", text.encode(), 0o644)], timeout, log_prefix,
+             extra_append=read_kernel_append()(meta["kernel"], cell_name),
              qemu_args=read_plan_qemu_args(plan))
     out = []
     seen = set()

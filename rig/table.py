@@ -27,7 +27,8 @@ def probe(build, version, variant, name, cell):
     b = rig.boot(os.path.join(tree, "arch/x86/boot/bzImage"),
                  os.path.join(build, "guest", "run.cpio"), cell,
                  [("rig/cmd", PROBE.encode() + b"\n", 0o644)], 180,
-                 os.path.join(build, "logs", "run", "%s-%s-%s" % (version, variant, name)))
+                 os.path.join(build, "logs", "run", "%s-%s-%s" % (version, variant, name)),
+                 extra_append=rig.read_kernel_append()(version, name))
     problems = rig.boot_problems(b)
     objs = []
     for line in b.parsed.out:

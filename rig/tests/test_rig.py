@@ -406,3 +406,23 @@ class Cpio(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class KernelAppend(unittest.TestCase):
+    def test_version_and_cell_select_words_in_order(self):
+        f = rig.read_kernel_append(data_file(
+            self, "# c\n6.1  ept4-*  a=1  why\n*  ept4-pa52  b=2  why two\n6.12  *  c=3  other\n"))
+        self.assertEqual(f("6.1", "ept4-pa52"), "a=1 b=2")
+        self.assertEqual(f("6.1", "ept4-pa40"), "a=1")
+        self.assertEqual(f("7.2", "ept4-pa52"), "b=2")
+        self.assertEqual(f("7.2", "npt4-pa52"), "")
+
+    def test_a_line_needs_a_reason(self):
+        with self.assertRaises(SystemExit):
+            rig.read_kernel_append(data_file(self, "6.1  ept4-*  a=1\n"))
+
+    def test_the_rigs_own_file(self):
+        f = rig.read_kernel_append()
+        self.assertIn("fsrm", f("6.1", "ept4-pa40"))
+        self.assertEqual(f("6.12", "ept4-pa52"), "")
+        self.assertEqual(f("6.1", "npt4-pa52"), "")
