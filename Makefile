@@ -165,7 +165,7 @@ VARIANT ?= patched
 CELL ?= npt4-pa52
 CMD ?= cat /proc/cpuinfo
 boot: guest-$(V) bochs
-	@$(PY) $(RIG)/rig.py boot --cell $(CELL) --cmd '$(CMD)' $(if $(EXTRA),--extra $(EXTRA)) \
+	@$(PY) $(RIG)/rig.py boot --cell $(CELL) --version $(V) --cmd '$(CMD)' $(if $(EXTRA),--extra $(EXTRA)) \
 		--kernel $(call src-dir,$(V),$(VARIANT))/arch/x86/boot/bzImage \
 		--initrd $(B)/guest/$(V).cpio
 

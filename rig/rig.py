@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The rig: boot rig kernels under QEMU/TCG in named cells and collect results.
 
-  rig.py boot   --kernel K --initrd I --cell C [--extra DIR] --cmd CMD
+  rig.py boot   --kernel K --initrd I --cell C [--version V] [--extra DIR] --cmd CMD
   rig.py check  --run KERNEL VARIANT BZIMAGE INITRD PLAN [--run ...] --log-dir D
                                         (everything `make check` runs)
   rig.py regression-plan --version V --out-dir D TEST...
@@ -276,6 +276,7 @@ def cmd_boot(a):
             raise SystemExit("rig: --extra %s is not a directory" % a.extra)
         entries += cpio.tree_entries(a.extra, "rig/extra")
     b = boot(a.kernel, a.initrd, cells[a.cell], entries, a.timeout, a.log,
+             extra_append=read_kernel_append()(a.version, a.cell) if a.version else "",
              qemu_args=shlex.split(a.qemu_args or ""))
     for line in b.parsed.out:
         print(line)
@@ -567,6 +568,7 @@ def main():
     b.add_argument("--cell", required=True)
     b.add_argument("--extra", help="directory copied to /rig/extra (the command's cwd)")
     b.add_argument("--cmd", required=True)
+    b.add_argument("--version", help="the kernel's version, for rig/kernel-append (6.1, 6.12, 7.2)")
     b.add_argument("--timeout", type=int, default=600)
     b.add_argument("--log", help="write <LOG>.console.log and <LOG>.results.log")
     b.add_argument("--qemu-args", help="extra QEMU arguments (one shell-quoted string)")
