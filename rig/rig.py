@@ -57,17 +57,24 @@ def read_cells(path=os.path.join(HERE, "cells")):
     return cells
 
 
-def glob_rules(path, usage):
-    """A rig data file of 'GLOB... reason' lines (usage names the fields, the
-    reason last) -> function (*values) -> the reason of the first line whose
-    globs all match, or None.  A missing file has no rules."""
+def rule_rows(path, usage):
+    """A rig data file of lines with the fields usage names, the last one free
+    text (the reason) -> [(line number, [fields])].  A missing file has none."""
     n_fields = len(usage.split())
-    rules = []
+    rows = []
     for n, s in data_lines(path) if os.path.exists(path) else ():
         parts = s.split(None, n_fields - 1)
         if len(parts) < n_fields:
             raise SystemExit("rig: %s:%d: want '%s': %r" % (path, n, usage, s))
-        rules.append(parts)
+        rows.append((n, parts))
+    return rows
+
+
+def glob_rules(path, usage):
+    """A rig data file of 'GLOB... reason' lines (usage names the fields, the
+    reason last) -> function (*values) -> the reason of the first line whose
+    globs all match, or None.  A missing file has no rules."""
+    rules = [parts for _, parts in rule_rows(path, usage)]
 
     def lookup(*values):
         for r in rules:
@@ -80,12 +87,7 @@ def glob_rules(path, usage):
 def read_kernel_append(path=os.path.join(HERE, "kernel-append")):
     """'version  cell-glob  ARG  reason' lines -> function (version, cell) ->
     the ARGs (kernel command-line words) of every matching line, in order."""
-    rules = []
-    for n, s in data_lines(path) if os.path.exists(path) else ():
-        parts = s.split(None, 3)
-        if len(parts) < 4:
-            raise SystemExit("rig: %s:%d: want 'version cell-glob ARG reason': %r" % (path, n, s))
-        rules.append(parts)
+    rules = [parts for _, parts in rule_rows(path, "version cell-glob ARG reason")]
 
     def lookup(version, cell):
         return " ".join(r[2] for r in rules if fnmatch.fnmatch(version, r[0]) and fnmatch.fnmatch(cell, r[1]))
@@ -335,15 +337,12 @@ def read_known_bugs(path=os.path.join(HERE, "known-bug")):
     """'test  kernel/variant-glob  cell-glob  detail-glob  reason' lines: an
     upstream test's failure that is the bug itself, on an unpatched kernel.
     -> function (test, kernel/variant, cell) -> (detail-glob, reason) or None."""
-    rules = []
-    for n, s in data_lines(path) if os.path.exists(path) else ():
-        parts = s.split(None, 4)
-        if len(parts) < 5:
-            raise SystemExit("rig: %s:%d: want 'test kernel/variant cell detail reason': %r" % (path, n, s))
+    rules = rule_rows(path, "test kernel/variant-glob cell-glob detail-glob reason")
+    for n, parts in rules:
         if not parts[1].endswith("/base"):
             # The patched kernel must pass: a failure there is never "the bug".
             raise SystemExit("rig: %s:%d: a known bug is for unpatched kernels (*/base) only" % (path, n))
-        rules.append(parts)
+    rules = [parts for _, parts in rules]
 
     def lookup(test, key, cell):
         for r in rules:
@@ -542,14 +541,12 @@ OWN_TESTS = ("max_gpa_test", "gpa_width_repro", "kvm_gpa_bits", "rig_memslot_fuz
 def compare_variants(results, own=OWN_TESTS):
     """Upstream tests must give the same result on the unpatched and the patched kernel."""
     by = {}
+    # rig/known-bug results: the difference is the fix, and is checked there.
+    bugs = {(r["kernel"], r["cell"], r["test"]) for r in results if r.get("verdict") == "bug"}
     for r in results:
         if r["test"] == "boot" or any(r["test"].endswith(o) for o in own):
             continue
-        if r.get("verdict") == "bug":
-            # rig/known-bug: the difference is the fix, and is checked there.
-            by[(r["kernel"], r["cell"], r["test"])] = {"bug": True}
-            continue
-        if "bug" in by.get((r["kernel"], r["cell"], r["test"]), {}):
+        if (r["kernel"], r["cell"], r["test"]) in bugs:
             continue
         by.setdefault((r["kernel"], r["cell"], r["test"]), {})[r["variant"]] = r["result"]
     out = []
