@@ -26,11 +26,11 @@ CCACHE_DIR ?= $(HOME)/.cache/kvm-gpa-rig/ccache
 export CCACHE_DIR
 
 # Debian packages the rig needs; installed on first use (as root).
-PKGS := qemu-system-x86 linux-source-6.12 linux-source-6.1 debian-archive-keyring busybox-static \
+PKGS := qemu-system-x86 seabios linux-source-6.12 linux-source-6.1 debian-archive-keyring busybox-static \
 	flex bison bc libelf-dev libssl-dev cpio ccache xz-utils python3 \
 	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync
 
-.PHONY: all run check deps kernels guests tools unit-tests rig-tests kvmgpa-check \
+.PHONY: all run check deps kernels guests tools vmm unit-tests rig-tests kvmgpa-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
 	boot clean distclean bench patch-check check-debug regression bochs disk \
 	$(foreach v,$(VERSIONS),debug-kernel-$(v))
@@ -73,12 +73,12 @@ kernel-$(1): tree-$(1)
 	@$(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
 	@$(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
 
-guest-$(1): kernel-$(1) tools
+guest-$(1): kernel-$(1) tools vmm
 	@$(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
 	@if [ -f $(RIG)/plans/$(1).kselftests ]; then $(RIG)/build-kselftest.sh $(B)/src/$(1) \
 		$(B)/guest/$(1)/ksft $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).kselftests); fi
 	@cp $(B)/tools/bin/* $(RIG)/guest/bin/* $(B)/guest/$(1)/bin/
-	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/* \
+	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/* $(B)/guest/vmm \
 		$$$$([ -f $(RIG)/plans/$(1).kselftests ] && echo $(B)/guest/$(1)/ksft)
 
 # The debug kernel: the patched tree's HEAD in its own worktree, built with
@@ -111,6 +111,12 @@ bochs: deps
 	$(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
 	if [ $$rc = 3 ]; then mkdir -p $(B)/bochs && cp $(B)/bochs-build.err $(B)/bochs/unavailable; \
 	elif [ $$rc != 0 ]; then cat $(B)/bochs-build.err >&2; exit $$rc; fi
+
+# QEMU as the VMM inside the guests (rig/vmm): Debian's qemu-system-x86_64
+# with its libraries and firmware, and the L2 payload; /rig/vmm in the guest.
+vmm: $(B)/guest/vmm/vmm-test
+$(B)/guest/vmm/vmm-test: $(wildcard $(RIG)/vmm/*) | deps
+	@$(RIG)/vmm/build-vmm.sh $(B)/guest/vmm
 
 # libkvmgpa's programs, static, for the guests.
 tools: deps
