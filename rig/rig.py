@@ -99,6 +99,11 @@ def read_not_run(path=os.path.join(HERE, "not-run")):
     return glob_rules(path, "version cell-glob reason")
 
 
+def read_not_run_tests(path=os.path.join(HERE, "not-run-tests")):
+    """'test-glob cell-glob reason' lines -> function (test, cell) -> reason or None."""
+    return glob_rules(path, "test-glob cell-glob reason")
+
+
 def bochs_binary(cell):
     return os.path.join(BOCHS_DIR, cell["emulator"][len("bochs-"):], "bin", "bochs")
 
@@ -296,9 +301,10 @@ def cmd_boot(a):
     return b.parsed.exit
 
 
-def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rules):
-    """Boot once with a test plan.  Returns result dicts, boot-level ones included."""
-    tests = read_plan(plan)
+def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rules, drop=()):
+    """Boot once with a test plan, less the tests named in drop.  Returns
+    result dicts, boot-level ones included."""
+    tests = [t for t in read_plan(plan) if t[0] not in drop]
     text = "".join("%s %d %s\n" % t for t in tests)
     timeout = sum(t[1] for t in tests) + BOOT_SLACK
     b = boot(kernel, initrd, cell, [("rig/tests", text.encode(), 0o644)], timeout, log_prefix,
@@ -400,6 +406,18 @@ def cmd_check(a):
                 said.add((run["kernel"], why))
                 print("rig: %s not run in %s: %s" % (run["kernel"], ", ".join(
                     c for c in only_cells if not_run(run["kernel"], c) == why), why), flush=True)
+    # Tests a cell cannot run: left out of its plan, said once per reason.
+    not_run_test, dropped, test_cells = read_not_run_tests(), {}, {}
+    for run, cell in work:
+        for name, _, _ in read_plan(run["plan"]):
+            why = not_run_test(name, cell)
+            if why:
+                dropped.setdefault((run["plan"], cell), set()).add(name)
+                cs = test_cells.setdefault((name, why), [])
+                if cell not in cs:
+                    cs.append(cell)
+    for (name, why), cs in test_cells.items():
+        print("rig: %s not run in %s: %s" % (name, ", ".join(cs), why), flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         futs = []
         for run, cell in work:
@@ -411,7 +429,8 @@ def cmd_check(a):
                 name += "-" + os.path.splitext(os.path.basename(run["plan"]))[0]
             prefix = os.path.join(a.log_dir, name)
             futs.append((cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
-                                         cells[cell], run["plan"], prefix, meta, splat_rules)))
+                                         cells[cell], run["plan"], prefix, meta, splat_rules,
+                                         dropped.get((run["plan"], cell), ()))))
         for cell, fut in futs:
             rs, b = fut.result()
             for r in rs:

@@ -320,6 +320,32 @@ class Cells(unittest.TestCase):
         with self.assertRaises(SystemExit):
             rig.read_not_run(data_file(self, "6.1 ept4-*\n"))
 
+    def test_not_run_tests(self):
+        f = rig.read_not_run_tests(data_file(self, "# c\nqemu_*  ept4-*  Bochs breaks it\n"))
+        self.assertEqual(f("qemu_vmm", "ept4-pa40"), "Bochs breaks it")
+        self.assertIsNone(f("qemu_vmm", "npt4-pa52"))
+        self.assertIsNone(f("max_gpa_test", "ept4-pa40"))
+        with self.assertRaises(SystemExit):
+            rig.read_not_run_tests(data_file(self, "qemu_vmm ept4-*\n"))
+
+    def test_run_tests_drops(self):
+        # run_tests boots only the tests it is not told to drop.
+        plan = data_file(self, "a 10 ./a\nb 20 ./b\n")
+        seen = {}
+
+        def fake_boot(kernel, initrd, cell, entries, timeout, *args, **kw):
+            seen["plan"], seen["timeout"] = entries[0][1].decode(), timeout
+            raise RuntimeError("stop")
+        old = rig.boot
+        rig.boot = fake_boot
+        try:
+            with self.assertRaises(RuntimeError):
+                rig.run_tests("k", "i", "npt4-pa52", {}, plan, None, {"kernel": "7.2"}, [], drop={"b"})
+        finally:
+            rig.boot = old
+        self.assertEqual(seen["plan"], "a 10 ./a\n")
+        self.assertEqual(seen["timeout"], 10 + rig.BOOT_SLACK)
+
     def test_plan_parsing(self):
         path = data_file(self, "# c\nfoo 10 ./foo --x\n\n")
         self.assertEqual(rig.read_plan(path), [("foo", 10, "./foo --x")])

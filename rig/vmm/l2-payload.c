@@ -189,8 +189,12 @@ void l2_main(uint32_t magic, const uint32_t *mbi)
 	if (mbi[0] & 1)
 		ram_end = 0x100000 + (uint64_t)mbi[2] * 1024;
 	__asm__ volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0x80000008));
+	/* GuestPhysAddrSize (bits 23:16) is what a VMM that honours KVM's
+	 * CPUID passes on as the usable width; 0 means "MAXPHYADDR". */
 	puts_("L2: maxphyaddr ");
 	puthex(eax & 0xff);
+	puts_(" guestphysaddrsize ");
+	puthex((eax >> 16) & 0xff);
 	putc_('\n');
 
 	if (has_mode(cmdline, "dimm")) {
