@@ -130,7 +130,7 @@ kvmgpa-check: deps
 	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check
 
 # --- tests ------------------------------------------------------------------
-rig-tests:
+rig-tests: deps
 	@$(PY) -m unittest discover -s $(RIG)/tests -t $(RIG) -q
 
 unit-tests: rig-tests kvmgpa-check
