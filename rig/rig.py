@@ -172,7 +172,8 @@ class Boot:
         self.parsed = tap.parse(results)
 
 
-def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_append="", qemu_args=()):
+def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_append="", qemu_args=(),
+         smp=2):
     """Boot once in the cell's emulator.  plan_entries are cpio entries
     appended to the initramfs."""
     for p in (kernel, initrd):
@@ -202,7 +203,7 @@ def boot(kernel, initrd, cell, plan_entries, timeout, log_prefix=None, extra_app
                 os.path.join(tmp, "bochs"), model=cell["cpu"])
             return _finish_boot(console, results, rc, timed_out, secs, log_prefix)
         cmd = [QEMU, "-nodefaults", "-display", "none", "-no-reboot",
-               "-accel", "tcg,thread=single", "-cpu", cell["cpu"], "-smp", "2", "-m", "2G",
+               "-accel", "tcg,thread=single", "-cpu", cell["cpu"], "-smp", str(smp), "-m", "2G",
                "-kernel", kernel, "-initrd", combined, "-append", append.strip(),
                "-serial", "file:" + con, "-serial", "file:" + res, "-monitor", "none"] + list(qemu_args)
         t0 = time.time()
@@ -379,6 +380,15 @@ def classify(r, known, bugs=lambda *a: None):
     return r["result"], r["detail"]
 
 
+def boot_weight(cell):
+    """Sort key, slowest first: Bochs emulates an instruction several times
+    slower than QEMU's TCG, and shadow paging makes every guest page-table
+    write an exit."""
+    if cell["emulator"] != "qemu":
+        return 0
+    return 1 if "npt=0" in cell["append"] else 2
+
+
 def cmd_check(a):
     """Run every (kernel, variant, cell) given by --run and summarise."""
     runs = [dict(zip(("kernel", "variant", "bzimage", "initrd", "plan"), r)) for r in a.run]
@@ -419,8 +429,12 @@ def cmd_check(a):
     for (name, why), cs in test_cells.items():
         print("rig: %s not run in %s: %s" % (name, ", ".join(cs), why), flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        futs = []
-        for run, cell in work:
+        futs = {}
+        # The slowest boots start first, so that the run does not end with
+        # one long boot on one CPU while the others sit idle; results are
+        # still reported in plan order.
+        for i in sorted(range(len(work)), key=lambda i: boot_weight(cells[work[i][1]])):
+            run, cell = work[i]
             meta = {"kernel": run["kernel"], "variant": run["variant"]}
             name = "%s-%s-%s" % (run["kernel"], run["variant"], cell)
             if sum((r["kernel"], r["variant"]) == (run["kernel"], run["variant"]) for r in runs) > 1:
@@ -428,10 +442,10 @@ def cmd_check(a):
                 # one log per boot, named after its plan.
                 name += "-" + os.path.splitext(os.path.basename(run["plan"]))[0]
             prefix = os.path.join(a.log_dir, name)
-            futs.append((cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
-                                         cells[cell], run["plan"], prefix, meta, splat_rules,
-                                         dropped.get((run["plan"], cell), ()))))
-        for cell, fut in futs:
+            futs[i] = (cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
+                                       cells[cell], run["plan"], prefix, meta, splat_rules,
+                                       dropped.get((run["plan"], cell), ())))
+        for cell, fut in (futs[i] for i in range(len(work))):
             rs, b = fut.result()
             for r in rs:
                 verdict, why = classify(r, known, bugs)
