@@ -187,11 +187,14 @@ REGRESSION_VERSION ?= 7.2
 regression: guest-$(REGRESSION_VERSION)
 	@$(RIG)/regression.sh $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION)
 
-# Not a pass/fail test: timings of unpatched vs patched 6.12 in one cell.
-BENCH_CELL ?= npt4-pa52
+# Not a pass/fail test: what the series costs, unpatched vs patched, in
+# guest instructions counted by QEMU's -icount (rig/bench.py says why).
+BENCH_VERSIONS ?= $(VERSIONS)
+BENCH_CELLS ?= npt4-pa52 npt5-pa52
 BENCH_ROUNDS ?= 5
-bench: guest-6.12
-	@$(PY) $(RIG)/bench.py --build $(B) --cell $(BENCH_CELL) --rounds $(BENCH_ROUNDS)
+bench: $(foreach v,$(BENCH_VERSIONS),guest-$(v))
+	@$(PY) $(RIG)/bench.py --build $(B) --versions "$(BENCH_VERSIONS)" --cells "$(BENCH_CELLS)" \
+		--rounds $(BENCH_ROUNDS)
 
 # The table: the mainline series and the LTS it is backported to first.
 RUN_VERSIONS ?= 7.2 6.12

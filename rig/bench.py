@@ -1,99 +1,194 @@
 #!/usr/bin/env python3
-"""`make bench`: the cost of the series, patched against unpatched 6.12.
+"""`make bench`: what the series costs, patched against unpatched, on the
+paths it touches, for every kernel version in the rig.
 
-Boots the unpatched and the patched kernel alternately in one cell, ROUNDS
-times each, and in every boot runs memslot_perf_test, demand_paging_test and
-gpa-width-repro --bench (time from KVM_RUN to the MMIO exit of a guest load,
-below and above the mappable width).  Prints, per metric, the median of each
-kernel with its spread (min..max) and the patched/unpatched ratio of the
-medians.  Timings are TCG timings: compare the two columns, not with
-hardware.
+Wall time under TCG follows the host (its load, its frequency, the other
+boot running beside it), so it is not measured.  The guest runs under
+QEMU's -icount instead: its clock advances by one nanosecond per executed
+guest instruction and by nothing else, and with one vCPU, a fixed RNG seed
+and a virtual-time RTC the same kernel does the same work in every boot.
+A "ns" below is therefore an instruction executed by the L1 kernel, the
+workload's process or the L2 guest, and a ratio is a ratio of instruction
+counts.  What that leaves out: the hardware cost of a VM exit, TLB and cache
+effects, none of which the series changes.
+
+Every boot runs rig_bench (rig/progs/rig_bench.c: memslot create/delete,
+KVM_CHECK_EXTENSION, NPT faults, dirty-logging write-protection faults) and
+gpa-width-repro --bench (KVM_RUN to the MMIO exit of a guest load, below
+and above the width).  Boots alternate unpatched and patched, ROUNDS each,
+JOBS at a time.  Prints, per version, cell and workload, the median
+(min..max) on each kernel, the patched/unpatched ratio of the medians and
+the spread (the larger of the two kernels' (max - min) / median), and
+writes build/logs/bench/bench.json: one row per workload, version and cell.
 """
 import argparse
+import concurrent.futures
+import datetime
 import json
 import os
+import platform
 import re
 import statistics
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import rig  # noqa: E402
 
-CMD = ("cd /rig/bin && ./memslot_perf_test -f 3 -e 3 -l 2 -r 1 && "
-       "./demand_paging_test -b 16M && ./gpa-width-repro --bench 500")
+CMD = "cd /rig/bin && ./rig_bench && ./gpa-width-repro --bench 201"
 
-# metric name -> (regex, unit, lower is better)
-METRICS = [
-    # Only the move test: it loops over KVM_SET_USER_MEMORY_REGION moves,
-    # the path the series touches; map/unmap take minutes per iteration
-    # under nested TCG.
-    ("memslot move active (s/iter)",
-     r"Testing move active area performance(?:(?!Testing).)*?Best runtime result was ([\d.]+)s", "s"),
-    ("memslot setup, whole area (s)", r"Best slot setup time for the whole test area was ([\d.]+)s", "s"),
-    ("demand paging guest time (s)", r"Total guest execution time:\s*([\d.]+)s", "s"),
-    ("MMIO exit below width (ns)", r"exit_ns_below_width (\d+)", "ns"),
-    ("MMIO exit above width (ns)", r"exit_ns_above_width (\d+)", "ns"),
+# The settings that make a boot repeat itself: instruction-counted time
+# (shift=0: 1 ns per instruction; sleep=off: an idle guest's clock jumps to
+# its next timer instead of following the host), a seeded RNG for RDRAND and
+# the kernel's randomness, and an RTC that starts at a fixed date and runs
+# on that clock.
+ICOUNT_ARGS = ("-icount", "shift=0,sleep=off", "-seed", "1",
+               "-rtc", "base=2026-01-01T00:00:00,clock=vm")
+
+# workload -> (regex on the boot's output, what one operation is)
+WORKLOADS = [
+    ("memslot", r"^bench: memslot ([\d.]+)$",
+     "KVM_SET_USER_MEMORY_REGION: create a 2 MiB slot and delete it"),
+    ("check_ext", r"^bench: check_ext ([\d.]+)$",
+     "KVM_CHECK_EXTENSION(KVM_CAP_MAX_GPA_BITS) on the VM fd"),
+    ("fault_in", r"^bench: fault_in ([\d.]+)$",
+     "NPT fault mapping a page on first write (per page, net of the mapped pass)"),
+    ("dirty_fault", r"^bench: dirty_fault ([\d.]+)$",
+     "dirty-logging write-protection fault, fast path (per page, net)"),
+    ("mapped_pass", r"^bench: mapped_pass ([\d.]+)$",
+     "the guest's write loop over mapped pages, no fault (per page)"),
+    ("exit_below", r"^bench: exit_ns_below_width (\d+)$",
+     "KVM_RUN to the MMIO exit of a load from an unmapped GPA below the width"),
+    ("exit_above", r"^bench: exit_ns_above_width (\d+)$",
+     "KVM_RUN to the MMIO exit of a load from a GPA above the width"),
 ]
 
 
-def run_once(build, variant, cell_name, cell, n):
-    tree = os.path.join(build, "src", "6.12" + ("-base" if variant == "base" else ""))
-    b = rig.boot(os.path.join(tree, "arch/x86/boot/bzImage"), os.path.join(build, "guest", "6.12.cpio"),
-                 cell, [("rig/cmd", CMD.encode() + b"\n", 0o644)], 900,
-                 os.path.join(build, "logs", "bench", "%s-%s-%d" % (variant, cell_name, n)))
+def run_once(build, version, variant, cell_name, cell, n):
+    tree = os.path.join(build, "src", version + ("-base" if variant == "base" else ""))
+    b = rig.boot(os.path.join(tree, "arch/x86/boot/bzImage"), os.path.join(build, "guest", version + ".cpio"),
+                 cell, [("rig/cmd", CMD.encode() + b"\n", 0o644)], 1200,
+                 os.path.join(build, "logs", "bench", "%s-%s-%s-%d" % (version, variant, cell_name, n)),
+                 extra_append=rig.read_kernel_append()(version, cell_name),
+                 qemu_args=ICOUNT_ARGS, smp=1)
     out = "\n".join(b.parsed.out)
     probs = rig.boot_problems(b)
     if b.parsed.exit != 0:
         probs.append("benchmark command exited %s" % b.parsed.exit)
     vals = {}
-    for name, rx, _ in METRICS:
-        m = re.search(rx, out, re.S)
+    for name, rx, _ in WORKLOADS:
+        m = re.search(rx, out, re.M)
         if m:
             vals[name] = float(m.group(1))
-    return vals, probs, out
+    return vals, probs, out, b.seconds
+
+
+def spread(xs):
+    m = statistics.median(xs)
+    return (max(xs) - min(xs)) / m if m else float("inf")
+
+
+def summarize(version, cell, runs):
+    rows = []
+    for name, _, what in WORKLOADS:
+        b = [r[name] for r in runs["base"] if name in r]
+        p = [r[name] for r in runs["patched"] if name in r]
+        row = {"version": version, "cell": cell, "workload": name, "operation": what,
+               "unit": "guest instructions (icount ns) per operation",
+               "unpatched": b, "patched": p}
+        if len(b) == len(runs["base"]) and len(p) == len(runs["patched"]) and b and p:
+            mb, mp = statistics.median(b), statistics.median(p)
+            row.update(median_unpatched=mb, median_patched=mp,
+                       ratio=mp / mb if mb else None,
+                       spread=max(spread(b), spread(p)),
+                       spread_unpatched=spread(b), spread_patched=spread(p))
+        rows.append(row)
+    return rows
+
+
+def fmt_col(xs):
+    return "%.1f (%.1f..%.1f)" % (statistics.median(xs), min(xs), max(xs))
+
+
+def print_table(rows, rounds):
+    key = None
+    for r in rows:
+        if (r["version"], r["cell"]) != key:
+            key = (r["version"], r["cell"])
+            print("\n%s in %s, %d boots per kernel, interleaved; median (min..max)" % (key + (rounds,)))
+            print("%-12s %-30s %-30s %-9s %s" % ("workload", "unpatched", "patched", "ratio", "spread"))
+        if not r["unpatched"] and not r["patched"]:
+            print("%-12s not in this cell (no boot printed it: for exit_above, no GPA above the"
+                  " width is addressable)" % r["workload"])
+            continue
+        if "ratio" not in r:
+            print("%-12s not measured in every boot (%d unpatched, %d patched of %d)"
+                  % (r["workload"], len(r["unpatched"]), len(r["patched"]), rounds))
+            continue
+        print("%-12s %-30s %-30s %-9.4f %.4f" % (r["workload"], fmt_col(r["unpatched"]),
+                                                  fmt_col(r["patched"]), r["ratio"], r["spread"]))
+
+
+def qemu_version():
+    try:
+        out = subprocess.run([rig.QEMU, "--version"], capture_output=True, text=True).stdout
+        return out.splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
-    ap.add_argument("--cell", default="npt4-pa52")
+    ap.add_argument("--versions", default="7.2,6.12,6.1")
+    ap.add_argument("--cells", default="npt4-pa52,npt5-pa52")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
+    if a.rounds < 2:
+        ap.error("--rounds must be at least 2: a spread needs two boots")
     cells = rig.read_cells()
-    cell = cells[a.cell]
-    runs = {"base": [], "patched": []}
-    for n in range(a.rounds):
-        for variant in ("base", "patched"):
-            vals, probs, out = run_once(a.build, variant, a.cell, cell, n)
+    for c in re.split(r"[,\s]+", a.cells.strip()):
+        if c not in cells or cells[c]["emulator"] != "qemu":
+            ap.error("--cells: %s is not a QEMU cell in rig/cells (icount is QEMU's)" % c)
+    versions, cell_names = re.split(r"[,\s]+", a.versions.strip()), re.split(r"[,\s]+", a.cells.strip())
+    # Round-major, the two kernels alternating, so that whatever changes
+    # during the run (nothing should, under icount) reaches both alike.
+    jobs = [(v, c, n, var) for n in range(a.rounds) for v in versions for c in cell_names
+            for var in ("base", "patched")]
+    runs = {(v, c): {"base": [], "patched": []} for v in versions for c in cell_names}
+    os.makedirs(os.path.join(a.build, "logs", "bench"), exist_ok=True)
+    print("bench: %d boots, %d at a time; QEMU %s with %s" % (len(jobs), a.jobs, qemu_version(),
+                                                            " ".join(ICOUNT_ARGS)), flush=True)
+    failed = False
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        futs = {ex.submit(run_once, a.build, v, var, c, cells[c], n): (v, c, n, var)
+                for v, c, n, var in jobs}
+        for f in concurrent.futures.as_completed(futs):
+            v, c, n, var = futs[f]
+            vals, probs, out, secs = f.result()
             if probs:
-                print("bench: %s round %d: %s" % (variant, n, "; ".join(probs)), file=sys.stderr)
+                print("bench: %s %s in %s, boot %d: %s" % (v, var, c, n, "; ".join(probs)), file=sys.stderr)
                 print(out[-3000:], file=sys.stderr)
-                return 1
-            runs[variant].append(vals)
-            print("round %d %-7s %s" % (n, variant, json.dumps(vals)), flush=True)
-    print("\n6.12 in cell %s, %d boots each, interleaved; median (min..max)" % (a.cell, a.rounds))
-    print("%-32s %-28s %-28s %s" % ("metric", "unpatched", "patched", "patched/unpatched"))
-    summary = []
-    for name, _, unit in METRICS:
-        b = [r[name] for r in runs["base"] if name in r]
-        p = [r[name] for r in runs["patched"] if name in r]
-        if not b or not p:
-            print("%-32s %s" % (name, "not measured (%d/%d runs)" % (len(b), len(p))))
-            continue
-        mb, mp = statistics.median(b), statistics.median(p)
-        fmt = "%.4g"
-        cb = (fmt + " (" + fmt + ".." + fmt + ")") % (mb, min(b), max(b))
-        cp = (fmt + " (" + fmt + ".." + fmt + ")") % (mp, min(p), max(p))
-        ratio = mp / mb if mb else float("nan")
-        print("%-32s %-28s %-28s %.3f" % (name, cb, cp, ratio))
-        summary.append({"metric": name, "unit": unit, "unpatched": b, "patched": p,
-                        "median_unpatched": mb, "median_patched": mp, "ratio": ratio})
+                failed = True
+                continue
+            runs[(v, c)][var].append(vals)
+            print("bench: %s %-7s %s boot %d (%.0f s): %s" % (v, var, c, n, secs, json.dumps(vals)),
+                  flush=True)
+    rows = []
+    for v in versions:
+        for c in cell_names:
+            rows += summarize(v, c, runs[(v, c)])
+    print("\n%s, %d cores; %s; %s" % (platform.node(), os.cpu_count(),
+                                      datetime.date.today().isoformat(), qemu_version()))
+    print("Unit: guest instructions per operation (QEMU -icount shift=0: 1 ns = 1 instruction).")
+    print_table(rows, a.rounds)
     out = os.path.join(a.build, "logs", "bench", "bench.json")
     with open(out, "w") as f:
-        json.dump({"cell": a.cell, "rounds": a.rounds, "metrics": summary}, f, indent=1)
+        json.dump(rows, f, indent=1)
     print("# %s" % out)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -452,3 +452,47 @@ class KernelAppend(unittest.TestCase):
         self.assertIn("fsrm", f("6.1", "ept4-pa40"))
         self.assertEqual(f("6.12", "ept4-pa52"), "")
         self.assertEqual(f("6.1", "npt4-pa52"), "")
+
+
+class Bench(unittest.TestCase):
+    """bench.py's summary: medians, the ratio and the spread it reports."""
+
+    def setUp(self):
+        import bench
+        self.bench = bench
+
+    def test_ratio_of_medians_and_larger_spread(self):
+        runs = {"base": [{"memslot": v} for v in (100.0, 101.0, 99.0)],
+                "patched": [{"memslot": v} for v in (102.0, 102.0, 102.5)]}
+        row = [r for r in self.bench.summarize("7.2", "npt4-pa52", runs) if r["workload"] == "memslot"][0]
+        self.assertEqual((row["median_unpatched"], row["median_patched"]), (100.0, 102.0))
+        self.assertAlmostEqual(row["ratio"], 1.02)
+        self.assertAlmostEqual(row["spread"], 0.02)           # unpatched: (101 - 99) / 100
+        self.assertAlmostEqual(row["spread_patched"], 0.5 / 102)
+
+    def test_workload_missing_in_one_boot_gets_no_ratio(self):
+        runs = {"base": [{"memslot": 1.0}, {}], "patched": [{"memslot": 1.0}, {"memslot": 1.0}]}
+        row = [r for r in self.bench.summarize("6.1", "npt5-pa52", runs) if r["workload"] == "memslot"][0]
+        self.assertNotIn("ratio", row)
+        self.assertEqual(row["unpatched"], [1.0])
+
+    def test_workload_lines_are_found_in_rig_bench_output(self):
+        out = ("bench: memslot 31415.5\nbench: check_ext 812.0\nbench: fault_in 9000.2\n"
+               "bench: dirty_fault 4000.0\nbench: mapped_pass 30.1\n"
+               "bench: exit_ns_below_width 50000\nbench: exit_ns_above_width 51000\n")
+        import re
+        found = {n: float(re.search(rx, out, re.M).group(1)) for n, rx, _ in self.bench.WORKLOADS}
+        self.assertEqual(found["memslot"], 31415.5)
+        self.assertEqual(found["exit_above"], 51000.0)
+        self.assertEqual(len(found), len(self.bench.WORKLOADS))
+
+
+class BootOrder(unittest.TestCase):
+    def test_bochs_then_shadow_then_npt(self):
+        cells = rig.read_cells()
+        order = sorted(cells, key=lambda c: rig.boot_weight(cells[c]))
+        kinds = [("bochs" if cells[c]["emulator"] != "qemu" else
+                  "shadow" if "npt=0" in cells[c]["append"] else "npt") for c in order]
+        self.assertEqual(kinds, sorted(kinds, key=["bochs", "shadow", "npt"].index))
+        self.assertEqual(kinds[0], "bochs")
+        self.assertEqual(kinds[-1], "npt")
