@@ -19,7 +19,7 @@ SHA256=c28bf09287a5e05c9dfa93a6071438b405526e41780bacf9c0e244b0a7117be7
 WIDTHS="40 52"
 # Build dependencies, and what rig/bochs_boot.py needs to boot (BIOS images,
 # isolinux, xorriso).
-PKGS="g++ make patch xz-utils bochsbios vgabios isolinux syslinux-common xorriso"
+PKGS="g++ make patch xz-utils ccache bochsbios vgabios isolinux syslinux-common xorriso"
 CONFIGURE_FLAGS="--enable-x86-64 --enable-cpu-level=6 --enable-vmx=2 --enable-svm
 	--enable-avx --enable-evex --enable-pci --enable-all-optimizations
 	--enable-monitor-mwait --disable-show-ips --with-nogui --disable-docbook"
@@ -85,6 +85,14 @@ fail() {
 		echo "build-bochs: whole log in $outdir/build-failed.log" >&2
 	exit 1
 }
+
+# ccache: the widths differ only where the width is used, so the second
+# build takes most objects from the first, and a rebuild (a fresh clone on
+# the same machine) takes nearly all.  Paths are relative to $work, which
+# changes from build to build.
+export CCACHE_DIR="${CCACHE_DIR:-$outdir/../ccache}"
+export CCACHE_BASEDIR="$work" CCACHE_NOHASHDIR=1
+export CC="ccache gcc" CXX="ccache g++"
 
 echo "build-bochs: building Bochs 2.7 (MAXPHYADDR $WIDTHS) into $outdir"
 t0=$(date +%s)
