@@ -86,10 +86,10 @@ fail() {
 	exit 1
 }
 
-# ccache: the widths differ only where the width is used, so the second
-# build takes most objects from the first, and a rebuild (a fresh clone on
-# the same machine) takes nearly all.  Paths are relative to $work, which
-# changes from build to build.
+# ccache: a rebuild (a fresh clone on the same machine) takes nearly every
+# object from it; the second width only about a third (the width reaches
+# most CPU headers).  Paths are relative to $work, which changes from build
+# to build.
 export CCACHE_DIR="${CCACHE_DIR:-$outdir/../ccache}"
 export CCACHE_BASEDIR="$work" CCACHE_NOHASHDIR=1
 export CC="ccache gcc" CXX="ccache g++"
