@@ -90,8 +90,8 @@ fail() {
 # object from it; the second width only about a third (the width reaches
 # most CPU headers).  Paths are relative to $work, which changes from build
 # to build.
-export CCACHE_DIR="${CCACHE_DIR:-$outdir/../ccache}"
-export CCACHE_BASEDIR="$work" CCACHE_NOHASHDIR=1
+. "$(dirname "$(readlink -f "$0")")/ccache.sh"
+rig_ccache "$work"
 export CC="ccache gcc" CXX="ccache g++"
 
 echo "build-bochs: building Bochs 2.7 (MAXPHYADDR $WIDTHS) into $outdir"

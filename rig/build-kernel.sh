@@ -13,10 +13,8 @@ for f in "$@"; do frags="$frags $(readlink -f "$f")"; done
 set -- $frags
 rig=$(dirname "$(readlink -f "$0")")
 jobs=$(nproc)
-export CCACHE_DIR="${CCACHE_DIR:-$rig/../build/ccache}"
-export CCACHE_BASEDIR="$(readlink -f "$tree/..")"
-export CCACHE_NOHASHDIR=1
-export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+. "$rig/ccache.sh"
+rig_ccache "$(readlink -f "$tree/..")"
 export KBUILD_BUILD_TIMESTAMP="2000-01-01" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
 mk() { make -s -C "$tree" CC="ccache gcc" -j"$jobs" "$@"; }
 

@@ -9,6 +9,8 @@ set -eu
 # Its own make runs with its own -j: not a parent make's jobserver.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 tree=$(readlink -f "$1") out=$(mkdir -p "$2" && readlink -f "$2"); shift 2
+. "$(dirname "$(readlink -f "$0")")/ccache.sh"
+rig_ccache "$(dirname "$(dirname "$tree")")"
 rm -rf "$out"
 # Overriding the per-arch lists on the command line replaces the tree's
 # lists; the shared library objects are built as usual.

@@ -8,8 +8,9 @@ set -eu
 unset MAKEFLAGS MFLAGS MAKELEVEL
 tree=$(readlink -f "$1") out=$2; shift 2
 kdir=$tree/tools/testing/selftests/kvm
-export CCACHE_DIR="${CCACHE_DIR:-$(dirname "$(readlink -f "$0")")/../build/ccache}"
 rig=$(dirname "$(readlink -f "$0")")
+. "$rig/ccache.sh"
+rig_ccache "$(dirname "$tree")"
 targets="" progs="" names=""
 # The x86 tests live in x86_64/ before 7.x and in x86/ since.
 adir=x86_64; [ -d "$kdir/x86" ] && adir=x86

@@ -10,7 +10,8 @@ set -eu
 unset MAKEFLAGS MFLAGS MAKELEVEL
 ver=$1 src=$(readlink -f "$2") pdir=$(readlink -f "$3")
 wt=$src-each
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kvm-gpa-rig/ccache}"
+. "$(dirname "$(readlink -f "$0")")/ccache.sh"
+rig_ccache "$(dirname "$src")"
 mk() { make -s -C "$wt" CC="ccache gcc" -j"$(nproc)" "$@"; }
 exc=$pdir/checkpatch-exceptions
 fail=0

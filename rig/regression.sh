@@ -14,7 +14,8 @@ kdir=$b/src/$v/tools/testing/selftests/kvm
 # builds, and once held dynamic binaries that make took as up to date.
 out=$b/selftests/$v-regression
 mkdir -p "$out"
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/kvm-gpa-rig/ccache}"
+. "$rig/ccache.sh"
+rig_ccache "$b"
 # -k: a test that does not build is reported below (unless a rule excludes
 # it), not allowed to stop the others.
 mkdir -p "$b/logs"
