@@ -31,7 +31,7 @@ PKGS := qemu-system-x86 seabios linux-source-6.12 linux-source-6.1 debian-archiv
 	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync
 
 .PHONY: all run check deps kernels guests tools vmm unit-tests rig-tests kvmgpa-check \
-	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) export-$(v) reset-$(v)) \
+	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) patch-check-$(v) export-$(v) reset-$(v)) \
 	boot clean distclean bench patch-check check-debug regression bochs disk \
 	$(foreach v,$(VERSIONS),debug-kernel-$(v))
 
@@ -89,6 +89,16 @@ debug-kernel-$(1): tree-$(1)
 	@$(RIG)/build-kernel.sh $(B)/src/$(1)-debug $(RIG)/config/common.config $(RIG)/config/$(1).config \
 		$(RIG)/config/debug.config
 
+# Every patch on its own (rig/patch-check.sh): its lines go to
+# build/patch-check/<ver>.txt, and a script that stops without a FAIL line
+# gets one, so that make check cannot count a half-checked series as clean.
+patch-check-$(1): kernel-$(1)
+	@mkdir -p $(B)/patch-check
+	@rc=0; $(RIG)/patch-check.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1) \
+		>$(B)/patch-check/$(1).txt 2>&1 || rc=$$$$?; \
+	if [ $$$$rc != 0 ] && ! grep -q '^FAIL' $(B)/patch-check/$(1).txt; then \
+		echo "FAIL patch-check.sh stopped (exit $$$$rc)" >>$(B)/patch-check/$(1).txt; fi
+
 export-$(1):
 	@$(RIG)/export-patches.sh $(B)/src/$(1) $(CURDIR)/patches/$(1)
 
@@ -142,20 +152,22 @@ CHECK_RUNS = $(foreach v,$(VERSIONS),$(foreach var,base patched,$(call run-arg,$
 DEBUG_RUNS = $(foreach v,$(VERSIONS),$(call run-arg,$(v),debug,$(RIG)/plans/$(v).debug.tests))
 
 # Every patch on its own: builds, no new W=1 warnings, checkpatch --strict.
-patch-check: kernels
-	@for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v $(CURDIR)/patches/$$v || exit 1; done
+patch-check-lines = for v in $(VERSIONS); do sed "s/^/[$$v] /" $(B)/patch-check/$$v.txt; done
+patch-check: $(foreach v,$(VERSIONS),patch-check-$(v))
+	@$(patch-check-lines) | tee $(B)/patch-check/all.txt; ! grep -q '^\[[^]]*\] FAIL' $(B)/patch-check/all.txt
 
 # make check ends with make regression (the mainline, 7.2), but not with QUICK=1.
 REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS)))
-# The independent builds (each kernel version, Bochs, the unit tests) run
-# side by side: each is -j$(nproc) inside, but has single-threaded stretches
-# (unpacking, git, configuring, linking) that the others fill.
+# The independent builds (each kernel version, its patch checks, Bochs, the
+# unit tests) run side by side: each is -j$(nproc) inside, but has
+# single-threaded stretches (unpacking, git, configuring, linking,
+# checkpatch) that the others fill.
 PAR ?= 3
 check: disk
-	@$(MAKE) --no-print-directory -j$(PAR) unit-tests guests bochs
+	@$(MAKE) --no-print-directory -j$(PAR) unit-tests guests bochs \
+		$(if $(QUICK),,$(foreach v,$(VERSIONS),patch-check-$(v)))
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
-	@$(if $(QUICK),:,for v in $(VERSIONS); do $(RIG)/patch-check.sh $$v $(B)/src/$$v \
-		$(CURDIR)/patches/$$v 2>&1 | sed "s/^/[$$v] /" || true; done | tee $(B)/logs/check/patch-check.txt)
+	@$(if $(QUICK),:,$(patch-check-lines) | tee $(B)/logs/check/patch-check.txt)
 	@rc=0; $(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \
 		$(if $(QUICK),,--pre $(B)/logs/check/patch-check.txt) $(if $(CELLS),--cells $(CELLS)) || rc=1; \
 	$(if $(REGRESSION_IN_CHECK),$(RIG)/regression.sh $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION) || rc=1;) \
