@@ -18,5 +18,6 @@ for frag in "$@"; do
 			echo bad
 		fi
 	done
-done | grep -q bad && { echo "check-config: requested options did not survive olddefconfig" >&2; exit 1; }
+# grep without -q reads to the end, so that every bad line is reported.
+done | grep bad >/dev/null && { echo "check-config: requested options did not survive olddefconfig" >&2; exit 1; }
 exit 0

@@ -170,3 +170,28 @@ class Tree(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CheckConfig(unittest.TestCase):
+    """check-config.sh: every requested option that olddefconfig dropped or
+    kept is named, not only the first."""
+
+    def test_every_bad_option_is_reported(self):
+        with tempfile.TemporaryDirectory() as d:
+            cfg, frag = os.path.join(d, ".config"), os.path.join(d, "frag.config")
+            with open(cfg, "w") as f:
+                f.write("CONFIG_A=y\nCONFIG_B=y\nCONFIG_C=y\n# CONFIG_D is not set\n")
+            with open(frag, "w") as f:
+                f.write("# comment\nCONFIG_A=y\nCONFIG_B=n\nCONFIG_C=n\nCONFIG_D=y\nCONFIG_E=n\n")
+            p = subprocess.run([os.path.join(RIG, "check-config.sh"), cfg, frag],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1)
+            for opt in ("CONFIG_B=n", "CONFIG_C=n", "CONFIG_D=y"):
+                self.assertIn(opt + " requested", p.stderr)
+            self.assertNotIn("CONFIG_A", p.stderr)
+            self.assertNotIn("CONFIG_E", p.stderr)
+            with open(frag, "w") as f:
+                f.write("CONFIG_A=y\nCONFIG_E=n\n")
+            p = subprocess.run([os.path.join(RIG, "check-config.sh"), cfg, frag],
+                               capture_output=True, text=True)
+            self.assertEqual((p.returncode, p.stderr), (0, ""))
