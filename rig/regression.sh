@@ -20,10 +20,13 @@ rig_ccache "$b"
 # it), not allowed to stop the others.
 mkdir -p "$b/logs"
 # -static in CC: 6.1 links some tests without CFLAGS, so EXTRA_CFLAGS is not enough.
-make -s -k -C "$kdir" -j"$(nproc)" OUTPUT="$out" CC="ccache gcc -static" \
-	> "$b/logs/regression-build-$v.log" 2>&1 ||
+mk() { make -C "$kdir" OUTPUT="$out" CC="ccache gcc -static" "$@"; }
+mk -s -k -j"$(nproc)" > "$b/logs/regression-build-$v.log" 2>&1 ||
 	echo "regression: some $v selftests did not build, see $b/logs/regression-build-$v.log"
-tests=$(make -s -C "$kdir" -p OUTPUT="$out" 2>/dev/null | sed -n 's/^TEST_GEN_PROGS := //p' | tr ' ' '\n' |
+# -q: only read the test list. Without it, make -p also remade whatever it
+# found out of date, quietly: a cold CI run got every test relinked
+# dynamically here (the default CC) after the static build above.
+tests=$(mk -s -p -q 2>/dev/null | sed -n 's/^TEST_GEN_PROGS := //p' | tr ' ' '\n' |
 	grep / | sed "s|^$out/||" | sort)
 [ -n "$tests" ] || { echo "regression: no tests found in $kdir" >&2; exit 1; }
 
