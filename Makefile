@@ -69,8 +69,11 @@ tree-$(1): deps $(call unstable-tarball,$(1))
 		$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
 	@[ -d $(B)/src/$(1)-base ] || $(RIG)/worktree.sh add $(B)/src/$(1) $(B)/src/$(1)-base rig-base
 
+# The unpatched kernel starts from the patched one's objects (seed-tree.sh),
+# so its first build compiles only what the series touches.
 kernel-$(1): tree-$(1)
 	@$(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
+	@$(RIG)/seed-tree.sh $(B)/src/$(1) $(B)/src/$(1)-base
 	@$(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
 
 guest-$(1): kernel-$(1) tools vmm

@@ -15,7 +15,10 @@ rig=$(dirname "$(readlink -f "$0")")
 jobs=$(nproc)
 . "$rig/ccache.sh"
 rig_ccache "$(readlink -f "$tree/..")"
-export KBUILD_BUILD_TIMESTAMP="2000-01-01" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
+# A fixed build number too: a tree seeded from another (rig/seed-tree.sh)
+# would otherwise count on from its build number, and differ from a tree
+# built from nothing in that alone.
+export KBUILD_BUILD_TIMESTAMP="2000-01-01" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig KBUILD_BUILD_VERSION=1
 mk() { make -s -C "$tree" CC="ccache gcc" -j"$jobs" "$@"; }
 
 stamp=$tree/.rig-config-stamp

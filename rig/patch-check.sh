@@ -16,30 +16,42 @@ mk() { make -s -C "$wt" CC="ccache gcc" -j"$(nproc)" "$@"; }
 exc=$pdir/checkpatch-exceptions
 fail=0
 
-[ -d "$wt" ] || "$(dirname "$(readlink -f "$0")")/worktree.sh" add "$src" "$wt" rig-base
+rig=$(dirname "$(readlink -f "$0")")
+[ -d "$wt" ] || "$rig/worktree.sh" add "$src" "$wt" rig-base
+# The unpatched kernel's build, when there is one: the first patch's objects
+# then compile on a prepared tree instead of preparing one from nothing.
+[ ! -e "$src-base/vmlinux" ] || "$rig/seed-tree.sh" "$src-base" "$wt"
 cp "$src/.config" "$wt/.config"
 commits=$(git -C "$src" rev-list --reverse rig-base..HEAD)
 files=$(git -C "$src" diff --name-only rig-base..HEAD -- '*.c' | grep -v '^tools/' || true)
 objs=$(for f in $files; do echo "${f%.c}.o"; done)
 
-warnings() {	# the W=1 warnings of the touched objects, without line numbers
+# Compile the touched objects afresh with W=1 (one compile proves that the
+# patch builds and gives its warnings); their warnings, without line
+# numbers, go to FILE, the compiler's output to $wt/.err.
+build_w1() {
 	for o in $objs; do rm -f "$wt/$o"; done
-	mk olddefconfig >/dev/null
-	mk W=1 $objs 2>&1 | grep 'warning:' | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u || true
+	mk W=1 $objs >/dev/null 2>"$wt/.err" || return 1
+	grep 'warning:' "$wt/.err" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u >"$1" || true
 }
 
 git -C "$wt" checkout -q --detach rig-base
-warnings > "$wt/.warn-base"
+mk olddefconfig >/dev/null
+build_w1 "$wt/.warn-base" || { echo "FAIL the unpatched tree does not build:"; head -20 "$wt/.err"; exit 1; }
 n=0
 for c in $commits; do
 	n=$((n + 1))
 	subj=$(git -C "$src" log -1 --format=%s "$c")
 	name=$(sed -n "${n}p" "$pdir/series")
 	git -C "$wt" checkout -q --detach "$c"
-	if ! mk $objs >/dev/null 2>"$wt/.err"; then
-		echo "FAIL $name: does not build"; sed 's/^/    /' "$wt/.err" | head -20; fail=1; continue
+	# A new symbol would make kbuild's own syncconfig ask for its value.
+	if git -C "$src" diff --name-only "$c^" "$c" | grep -q 'Kconfig'; then
+		mk olddefconfig >/dev/null
 	fi
-	warnings > "$wt/.warn"
+	if ! build_w1 "$wt/.warn"; then
+		echo "FAIL $name: does not build"; grep -v 'warning:' "$wt/.err" | sed 's/^/    /' | head -20
+		fail=1; continue
+	fi
 	new=$(comm -13 "$wt/.warn-base" "$wt/.warn")
 	if [ -n "$new" ]; then
 		echo "FAIL $name: new W=1 warnings:"; echo "$new" | sed 's/^/    /'; fail=1
