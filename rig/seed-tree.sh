@@ -10,10 +10,12 @@
 # worktree) are copied with their mtimes; then every file in which the two
 # checkouts differ is written again from DST's own commit.  Those files are
 # newer than every copied object, so kbuild rebuilds exactly what depends on
-# them.  DST's other sources are as old as its checkout, which the rig makes
-# before FROM builds; were they newer, kbuild would rebuild more, never
-# less.  In-tree kbuild records its dependencies with relative paths, which
-# is what makes the copied objects valid in DST.
+# them.  DST's other sources must be older than FROM's objects: true when
+# DST was checked out before FROM was configured (the unpatched tree, made
+# with the patched one).  A DST checked out later (the patch-check tree)
+# gets FROM's sources copied too, with their mtimes, and then the same
+# rewrite.  In-tree kbuild records its dependencies with relative paths,
+# which is what makes the copied objects valid in DST.
 #
 # usage: seed-tree.sh FROM DST    (both worktrees of one repository; DST
 #                                  is left alone unless it has never built)
@@ -31,7 +33,12 @@ if [ -n "$(git -C "$dst" status --porcelain --untracked-files=no)" ]; then
 fi
 echo "seed-tree: $dst from the build of $from"
 changed=$(git -C "$dst" diff --no-renames --name-only "$rev_dst" "$rev_from")
-git -C "$from" ls-files -z --others | rsync -a --from0 --files-from=- "$from/" "$dst/"
+if [ "$dst/.git" -nt "$from/.config" ]; then	# .git: made with the checkout
+	# rsync, not cp: DST's .git is a file pointing at the shared repository.
+	rsync -a --exclude=/.git "$from/" "$dst/"
+else
+	git -C "$from" ls-files -z --others | rsync -a --from0 --files-from=- "$from/" "$dst/"
+fi
 for f in $changed; do
 	if git -C "$dst" cat-file -e "$rev_dst:$f" 2>/dev/null; then
 		rm -f "$dst/$f"

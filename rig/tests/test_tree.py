@@ -132,8 +132,13 @@ class Tree(unittest.TestCase):
             dirs[:] = [d for d in dirs if d != ".git"]
             for n in files:
                 os.utime(os.path.join(root, n), (old, old))
+        with open(os.path.join(self.src, ".config"), "w") as f:
+            f.write("configured after the unpatched tree's checkout\n")
         subprocess.run(["make", "-r", "-s", "-C", self.src, "-f", "Makefile.rig"], check=True)
         p = self.run_rig("seed-tree.sh", self.src, wt)
+        # Only the build's files were copied: the sources keep their checkout.
+        kconfig = os.path.join("arch", "x86", "Kconfig")
+        self.assertGreater(os.stat(os.path.join(wt, kconfig)).st_mtime, old + 50)
         self.assertIn("seed-tree:", p.stdout)
         self.assertFalse(os.path.exists(os.path.join(wt, "kvm", "new.c")))
         os.remove(os.path.join(wt, "log"))
@@ -150,6 +155,18 @@ class Tree(unittest.TestCase):
         # A tree that has built before is left alone; a dirty one is refused.
         p = self.run_rig("seed-tree.sh", self.src, wt)
         self.assertEqual(p.stdout, "")
+        # One checked out after the build (its sources newer than the
+        # objects) is seeded with the sources too, and rebuilds no more.
+        wt3 = self.src + "-later"
+        self.run_rig("worktree.sh", "add", self.src, wt3, "rig-base")
+        self.run_rig("seed-tree.sh", self.src, wt3)
+        self.assertEqual(os.stat(os.path.join(wt3, kconfig)).st_mtime, old)
+        os.remove(os.path.join(wt3, "log"))
+        subprocess.run(["make", "-r", "-s", "-C", wt3, "-f", "Makefile.rig"], check=True)
+        with open(os.path.join(wt3, "log")) as f:
+            self.assertEqual(f.read().split("\n")[:-1], ["made kvm/mmu.o", "made vmlinux"])
+        with open(os.path.join(wt3, "vmlinux")) as f:
+            self.assertNotIn("line five", f.read())
         wt2 = self.src + "-each"
         self.run_rig("worktree.sh", "add", self.src, wt2, "rig-base")
         with open(os.path.join(wt2, "kvm", "mmu.c"), "a") as f:
