@@ -39,12 +39,10 @@ if [ "$dst/.git" -nt "$from/.config" ]; then	# .git: made with the checkout
 else
 	git -C "$from" ls-files -z --others | rsync -a --from0 --files-from=- "$from/" "$dst/"
 fi
-for f in $changed; do
+for f in $changed; do	# a file DST's commit lacks stays removed
+	rm -f "$dst/$f"
 	if git -C "$dst" cat-file -e "$rev_dst:$f" 2>/dev/null; then
-		rm -f "$dst/$f"
 		git -C "$dst" checkout -q "$rev_dst" -- "$f"
-	else
-		rm -f "$dst/$f"
 	fi
 done
 # The index's stat data describes the old files: refresh it, and prove the
