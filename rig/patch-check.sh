@@ -35,9 +35,11 @@ build_w1() {
 	grep 'warning:' "$wt/.err" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u >"$1" || true
 }
 
+errors() { grep -v 'warning:' "$wt/.err" | sed 's/^/    /' | head -20; }
+
 git -C "$wt" checkout -q --detach rig-base
 mk olddefconfig >/dev/null
-build_w1 "$wt/.warn-base" || { echo "FAIL the unpatched tree does not build:"; head -20 "$wt/.err"; exit 1; }
+build_w1 "$wt/.warn-base" || { echo "FAIL the unpatched tree does not build:"; errors; exit 1; }
 n=0
 for c in $commits; do
 	n=$((n + 1))
@@ -49,8 +51,7 @@ for c in $commits; do
 		mk olddefconfig >/dev/null
 	fi
 	if ! build_w1 "$wt/.warn"; then
-		echo "FAIL $name: does not build"; grep -v 'warning:' "$wt/.err" | sed 's/^/    /' | head -20
-		fail=1; continue
+		echo "FAIL $name: does not build"; errors; fail=1; continue
 	fi
 	new=$(comm -13 "$wt/.warn-base" "$wt/.warn")
 	if [ -n "$new" ]; then
