@@ -141,10 +141,12 @@ class Tree(unittest.TestCase):
         self.assertGreater(os.stat(os.path.join(wt, kconfig)).st_mtime, old + 50)
         self.assertIn("seed-tree:", p.stdout)
         self.assertFalse(os.path.exists(os.path.join(wt, "kvm", "new.c")))
-        os.remove(os.path.join(wt, "log"))
-        subprocess.run(["make", "-r", "-s", "-C", wt, "-f", "Makefile.rig"], check=True)
-        with open(os.path.join(wt, "log")) as f:
-            self.assertEqual(f.read().split("\n")[:-1], ["made kvm/mmu.o", "made vmlinux"])
+        def rebuilt(tree):	# what make remade there after the seed
+            os.remove(os.path.join(tree, "log"))
+            subprocess.run(["make", "-r", "-s", "-C", tree, "-f", "Makefile.rig"], check=True)
+            with open(os.path.join(tree, "log")) as f:
+                return f.read().split("\n")[:-1]
+        self.assertEqual(rebuilt(wt), ["made kvm/mmu.o", "made vmlinux"])
         with open(os.path.join(wt, "vmlinux")) as f:
             v = f.read()
         self.assertIn("line 5\n", v)
@@ -161,10 +163,7 @@ class Tree(unittest.TestCase):
         self.run_rig("worktree.sh", "add", self.src, wt3, "rig-base")
         self.run_rig("seed-tree.sh", self.src, wt3)
         self.assertEqual(os.stat(os.path.join(wt3, kconfig)).st_mtime, old)
-        os.remove(os.path.join(wt3, "log"))
-        subprocess.run(["make", "-r", "-s", "-C", wt3, "-f", "Makefile.rig"], check=True)
-        with open(os.path.join(wt3, "log")) as f:
-            self.assertEqual(f.read().split("\n")[:-1], ["made kvm/mmu.o", "made vmlinux"])
+        self.assertEqual(rebuilt(wt3), ["made kvm/mmu.o", "made vmlinux"])
         with open(os.path.join(wt3, "vmlinux")) as f:
             self.assertNotIn("line five", f.read())
         wt2 = self.src + "-each"
