@@ -100,8 +100,9 @@ def read_not_run(path=os.path.join(HERE, "not-run")):
 
 
 def read_not_run_tests(path=os.path.join(HERE, "not-run-tests")):
-    """'test-glob cell-glob reason' lines -> function (test, cell) -> reason or None."""
-    return glob_rules(path, "test-glob cell-glob reason")
+    """'test-glob kernel/variant-glob cell-glob reason' lines -> function
+    (test, "kernel/variant", cell) -> reason or None."""
+    return glob_rules(path, "test-glob kernel/variant-glob cell-glob reason")
 
 
 def bochs_binary(cell):
@@ -416,18 +417,22 @@ def cmd_check(a):
                 said.add((run["kernel"], why))
                 print("rig: %s not run in %s: %s" % (run["kernel"], ", ".join(
                     c for c in only_cells if not_run(run["kernel"], c) == why), why), flush=True)
-    # Tests a cell cannot run: left out of its plan, said once per reason.
+    # Tests a cell cannot run (or a kernel in it): left out of that boot's
+    # plan, said once per reason, with the cells and kernels.
     not_run_test, dropped, test_cells = read_not_run_tests(), {}, {}
     for run, cell in work:
+        kv = "%s/%s" % (run["kernel"], run["variant"])
         for name, _, _ in read_plan(run["plan"]):
-            why = not_run_test(name, cell)
+            why = not_run_test(name, kv, cell)
             if why:
-                dropped.setdefault((run["plan"], cell), set()).add(name)
-                cs = test_cells.setdefault((name, why), [])
-                if cell not in cs:
-                    cs.append(cell)
-    for (name, why), cs in test_cells.items():
-        print("rig: %s not run in %s: %s" % (name, ", ".join(cs), why), flush=True)
+                dropped.setdefault((kv, run["plan"], cell), set()).add(name)
+                where = test_cells.setdefault((name, why), ([], []))
+                for seen, item in zip(where, (cell, kv)):
+                    if item not in seen:
+                        seen.append(item)
+    for (name, why), (cs, kvs) in test_cells.items():
+        print("rig: %s not run in %s (%s): %s" % (name, ", ".join(cs), ", ".join(kvs), why),
+              flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         futs = {}
         # The slowest boots start first, so that the run does not end with
@@ -444,7 +449,8 @@ def cmd_check(a):
             prefix = os.path.join(a.log_dir, name)
             futs[i] = (cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
                                        cells[cell], run["plan"], prefix, meta, splat_rules,
-                                       dropped.get((run["plan"], cell), ())))
+                                       dropped.get(("%s/%s" % (run["kernel"], run["variant"]),
+                                                   run["plan"], cell), ())))
         for cell, fut in (futs[i] for i in range(len(work))):
             rs, b = fut.result()
             for r in rs:

@@ -321,12 +321,17 @@ class Cells(unittest.TestCase):
             rig.read_not_run(data_file(self, "6.1 ept4-*\n"))
 
     def test_not_run_tests(self):
-        f = rig.read_not_run_tests(data_file(self, "# c\nqemu_*  ept4-*  Bochs breaks it\n"))
-        self.assertEqual(f("qemu_vmm", "ept4-pa40"), "Bochs breaks it")
-        self.assertIsNone(f("qemu_vmm", "npt4-pa52"))
-        self.assertIsNone(f("max_gpa_test", "ept4-pa40"))
+        f = rig.read_not_run_tests(data_file(
+            self, "# c\nqemu_*  6.1*/base  ept4-pa52  crashes\nset_*  *  npt4-pa46  once is enough\n"))
+        self.assertEqual(f("qemu_vmm", "6.12/base", "ept4-pa52"), "crashes")
+        self.assertEqual(f("qemu_vmm", "6.1/base", "ept4-pa52"), "crashes")
+        self.assertIsNone(f("qemu_vmm", "6.12/patched", "ept4-pa52"))
+        self.assertIsNone(f("qemu_vmm", "7.2/base", "ept4-pa52"))
+        self.assertIsNone(f("qemu_vmm", "6.1/base", "ept4-pa40"))
+        self.assertEqual(f("set_memory_region_test", "7.2/patched", "npt4-pa46"), "once is enough")
+        self.assertIsNone(f("max_gpa_test", "6.1/base", "npt4-pa46"))
         with self.assertRaises(SystemExit):
-            rig.read_not_run_tests(data_file(self, "qemu_vmm ept4-*\n"))
+            rig.read_not_run_tests(data_file(self, "qemu_vmm ept4-* no-reason\n"))
 
     def test_run_tests_drops(self):
         # run_tests boots only the tests it is not told to drop.
