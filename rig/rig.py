@@ -390,6 +390,11 @@ def boot_weight(cell):
     return 1 if "npt=0" in cell["append"] else 2
 
 
+def run_label(run):
+    """"kernel/variant", as rule files name a run."""
+    return "%s/%s" % (run["kernel"], run["variant"])
+
+
 def cmd_check(a):
     """Run every (kernel, variant, cell) given by --run and summarise."""
     runs = [dict(zip(("kernel", "variant", "bzimage", "initrd", "plan"), r)) for r in a.run]
@@ -421,7 +426,7 @@ def cmd_check(a):
     # plan, said once per reason, with the cells and kernels.
     not_run_test, dropped, test_cells = read_not_run_tests(), {}, {}
     for run, cell in work:
-        kv = "%s/%s" % (run["kernel"], run["variant"])
+        kv = run_label(run)
         for name, _, _ in read_plan(run["plan"]):
             why = not_run_test(name, kv, cell)
             if why:
@@ -449,8 +454,7 @@ def cmd_check(a):
             prefix = os.path.join(a.log_dir, name)
             futs[i] = (cell, ex.submit(run_tests, run["bzimage"], run["initrd"], cell,
                                        cells[cell], run["plan"], prefix, meta, splat_rules,
-                                       dropped.get(("%s/%s" % (run["kernel"], run["variant"]),
-                                                   run["plan"], cell), ())))
+                                       dropped.get((run_label(run), run["plan"], cell), ())))
         for cell, fut in (futs[i] for i in range(len(work))):
             rs, b = fut.result()
             for r in rs:
