@@ -28,7 +28,7 @@ export CCACHE_DIR
 # Debian packages the rig needs; installed on first use (as root).
 PKGS := qemu-system-x86 seabios linux-source-6.12 linux-source-6.1 debian-archive-keyring busybox-static \
 	flex bison bc libelf-dev libssl-dev cpio ccache xz-utils python3 \
-	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync
+	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync clang-16
 
 .PHONY: all run check deps kernels guests tools vmm unit-tests rig-tests kvmgpa-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) patch-check-$(v) export-$(v) reset-$(v)) \

@@ -237,23 +237,41 @@ def _finish_boot(console, results, rc, timed_out, secs, log_prefix):
 
 
 def read_known_splats(path=os.path.join(HERE, "known-splats")):
-    """'kernel/variant-glob cell-glob regex reason' lines."""
+    """'kernel/variant-glob cell-glob test-glob regex  reason' lines.  The
+    test glob names the plan test that must have been running (the last
+    "rig: running NAME:" console line before the report); "*" any."""
     rules = []
     for _, s in data_lines(path) if os.path.exists(path) else ():
-        parts = s.split(None, 2)
-        if len(parts) < 3 or "  " not in parts[2]:
-            raise SystemExit("rig: %s: want 'kernel/variant cell regex  reason': %r" % (path, s))
-        rx, why = parts[2].split("  ", 1)
-        rules.append((parts[0], parts[1], re.compile(rx), why.strip()))
+        parts = s.split(None, 3)
+        if len(parts) < 4 or "  " not in parts[3]:
+            raise SystemExit("rig: %s: want 'kernel/variant cell test regex  reason': %r" % (path, s))
+        rx, why = parts[3].split("  ", 1)
+        rules.append((parts[0], parts[1], parts[2], re.compile(rx), why.strip()))
     return rules
 
 
-def split_known_splats(splats, key, cell, rules):
+_RUNNING = re.compile(r"rig: running (\S+): ")
+
+
+def running_test(console, lineno):
+    """The plan test that was running at console line `lineno` (1-based):
+    the last "rig: running NAME:" line before it, or "" before any test."""
+    name = ""
+    for line in console.splitlines()[:lineno - 1]:
+        m = _RUNNING.search(line)
+        if m:
+            name = m.group(1)
+    return name
+
+
+def split_known_splats(splats, key, cell, rules, console=""):
     """Return (unknown splats, [(splat, reason)] for the known ones)."""
     unknown, known = [], []
     for sp in splats:
-        for k, c, rx, why in rules:
-            if fnmatch.fnmatch(key, k) and fnmatch.fnmatch(cell, c) and rx.search(sp[2]):
+        test = running_test(console, sp[0])
+        for k, c, t, rx, why in rules:
+            if fnmatch.fnmatch(key, k) and fnmatch.fnmatch(cell, c) and \
+                    fnmatch.fnmatch(test, t) and rx.search(sp[2]):
                 known.append((sp, why))
                 break
         else:
@@ -322,7 +340,7 @@ def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rul
             out.append(dict(meta, cell=cell_name, test=name, result="not ok",
                             duration_ms=None, detail="no result (guest died or hung)", output=[]))
     b.splats, known = split_known_splats(b.splats, "%s/%s" % (meta["kernel"], meta["variant"]),
-                                         cell_name, splat_rules)
+                                         cell_name, splat_rules, b.console)
     probs = boot_problems(b)
     if probs:
         detail = "; ".join(probs)

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * kvm-gpa-bits: print how many guest-physical address bits KVM can map.
  */
@@ -21,23 +22,30 @@ enum { EXIT_FITS = 0, EXIT_DOES_NOT_FIT = 1, EXIT_ERROR = 2 };
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
-		"usage: %s [--json] [--vm] [--device PATH] [--kvm-only]\n"
-		"          [--guest-maxphyaddr BITS] [--check GPA SIZE]\n"
+		"usage: %s [--json] [--vm] [--vm-bits BITS] [--device PATH]\n"
+		"          [--kvm-only] [--guest-maxphyaddr BITS] [--check GPA SIZE]\n"
 		"\n"
 		"Print N, the number of guest-physical address bits KVM can map:\n"
 		"guest memory and 64-bit BARs must end at or below 2^N.\n"
 		"\n"
 		"  --json           print the result as JSON\n"
 		"  --vm             ask a freshly created VM instead of /dev/kvm\n"
+		"  --vm-bits BITS   the same, with the VM's width set to BITS (32 up to\n"
+		"                   KVM's ceiling) first; also print the ceiling and the\n"
+		"                   VM's width as KVM reports them afterwards\n"
 		"  --device PATH    the KVM device (default /dev/kvm)\n"
 		"  --kvm-only       only KVM's own answers: no /proc or /sys, no guess\n"
 		"                   (exit 2 when KVM does not say)\n"
 		"  --guest-maxphyaddr BITS\n"
 		"                   the MAXPHYADDR the guest will have (default KVM's),\n"
 		"                   for the guest-usable width min(N, BITS)\n"
-		"  --check GPA SIZE exit 0 if [GPA, GPA+SIZE) fits below 2^N, 1 if not\n"
+		"  --check GPA SIZE exit 0 if [GPA, GPA+SIZE) fits below 2^W, 1 if not, where\n"
+		"                   W is the guest-usable width min(N, guest MAXPHYADDR)\n"
+		"                   when the guest's MAXPHYADDR is known or given, else N\n"
 		"  --help           this text\n"
 		"  --version        the library version\n"
+		"\n"
+		"Options are given once each, spelled out in full.\n"
 		"\n"
 		"Exit status: 0 success (or the region fits), 1 the region does not fit,\n"
 		"2 an error (no KVM, no permission, bad arguments).\n", argv0);
@@ -90,8 +98,14 @@ static void json_int_or_null(int v)
 		printf("%d", v);
 }
 
-static void print_json(const struct kvmgpa_result *r, bool vm, int check, uint64_t gpa,
-		       uint64_t size)
+/* What --check judges against: the guest-usable width when it is known. */
+static const char *check_width(const struct kvmgpa_result *r)
+{
+	return r->guest_maxphyaddr_known ? "guest_bits" : "bits";
+}
+
+static void print_json(const struct kvmgpa_result *r, bool vm, unsigned int vm_bits, int check,
+		       uint64_t gpa, uint64_t size)
 {
 	unsigned int i;
 
@@ -114,14 +128,21 @@ static void print_json(const struct kvmgpa_result *r, bool vm, int check, uint64
 	json_int_or_null(r->maxphyaddr);
 	printf(", \"authoritative\": %s, \"guest_maxphyaddr\": %u, \"guest_bits\": %u",
 	       r->authoritative ? "true" : "false", r->guest_maxphyaddr, r->guest_bits);
+	printf(", \"guest_maxphyaddr_known\": %s, \"vm_gpa_bits\": ",
+	       r->guest_maxphyaddr_known ? "true" : "false");
+	json_int_or_null(r->vm_gpa_bits);
+	if (vm_bits)
+		printf(", \"set_vm_bits\": %u", vm_bits);
 	if (check)
 		printf(", \"check\": {\"gpa\": \"0x%" PRIx64 "\", \"size\": \"0x%" PRIx64
-		       "\", \"fits\": %s}", gpa, size,
-		       kvmgpa_region_fits(r->bits, gpa, size) ? "true" : "false");
+		       "\", \"fits\": %s, \"bits\": %u, \"width\": \"%s\"}", gpa, size,
+		       kvmgpa_result_region_fits(r, gpa, size) ? "true" : "false",
+		       kvmgpa_usable_bits(r), check_width(r));
 	printf("}\n");
 }
 
-static void print_text(const struct kvmgpa_result *r, int check, uint64_t gpa, uint64_t size)
+static void print_text(const struct kvmgpa_result *r, unsigned int vm_bits, int check,
+		       uint64_t gpa, uint64_t size)
 {
 	unsigned int i;
 
@@ -129,13 +150,73 @@ static void print_text(const struct kvmgpa_result *r, int check, uint64_t gpa, u
 	printf("highest GPA:  0x%" PRIx64 "\n", kvmgpa_max_gpa(r->bits));
 	printf("source:       %s\n", kvmgpa_source_name(r->source));
 	printf("explanation:  %s\n", r->explanation);
-	printf("guest bits:   %u (min(N, guest MAXPHYADDR %u))\n", r->guest_bits,
-	       r->guest_maxphyaddr);
+	if (r->guest_maxphyaddr_known)
+		printf("guest bits:   %u (min(N, guest MAXPHYADDR %u))\n", r->guest_bits,
+		       r->guest_maxphyaddr);
+	else
+		printf("guest bits:   %u (N; the guest's MAXPHYADDR is unknown)\n", r->guest_bits);
+	printf("authoritative: %s\n", r->authoritative ? "yes (KVM states N)" : "no");
+	if (vm_bits) {
+		printf("ceiling:      %d (KVM_CAP_MAX_GPA_BITS on the VM)\n", r->cap_bits);
+		printf("VM width:     %d (KVM_CAP_VM_GPA_BITS, set to %u)\n", r->vm_gpa_bits,
+		       vm_bits);
+	}
 	for (i = 0; i < r->nr_skipped; i++)
 		printf("skipped:      %s\n", r->skipped[i]);
 	if (check)
-		printf("region [0x%" PRIx64 ", +0x%" PRIx64 "): %s\n", gpa, size,
-		       kvmgpa_region_fits(r->bits, gpa, size) ? "fits" : "does NOT fit");
+		printf("region [0x%" PRIx64 ", +0x%" PRIx64 "): %s below 2^%u (%s)\n", gpa, size,
+		       kvmgpa_result_region_fits(r, gpa, size) ? "fits" : "does NOT fit",
+		       kvmgpa_usable_bits(r),
+		       r->guest_maxphyaddr_known ? "guest bits, min(N, guest MAXPHYADDR)" :
+		       "N; the guest's MAXPHYADDR is unknown");
+}
+
+/*
+ * getopt_long() takes any unambiguous prefix ("--js" for --json) and lets a
+ * later option silently override an earlier one.  Neither is wanted: a
+ * script's "--dev" could come to mean another option when one is added,
+ * and "--guest-maxphyaddr 40 --guest-maxphyaddr 52" has no one meaning.
+ * @idx is the option getopt_long() matched; the argument it came from is
+ * just before optind, or two before when its value was a separate word.
+ */
+static bool bad_spelling(char **argv, const struct option *opts, int idx, unsigned int *seen)
+{
+	const char *word = argv[optind - 1];
+	size_t len;
+
+	if (optarg && optarg == argv[optind - 1] && optind >= 2)
+		word = argv[optind - 2];
+	word += 2;			/* "--" */
+	len = strcspn(word, "=");
+	if (len != strlen(opts[idx].name) || strncmp(word, opts[idx].name, len)) {
+		fprintf(stderr, "%s: unknown option '--%.*s' (options are not abbreviated: did you mean --%s?)\n",
+			argv[0], (int)len, word, opts[idx].name);
+		return true;
+	}
+	if (*seen & (1u << idx)) {
+		fprintf(stderr, "%s: option '--%s' given twice\n", argv[0], opts[idx].name);
+		return true;
+	}
+	*seen |= 1u << idx;
+	return false;
+}
+
+/* Why kvmgpa_set_vm_bits() refused @bits, with the ceiling where it matters. */
+static void set_vm_bits_failed(const char *argv0, int kvm, int vm, unsigned int bits, int err)
+{
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct kvmgpa_result res;
+
+	fprintf(stderr, "%s: cannot set the VM's width to %u bits: ", argv0, bits);
+	o.system_fd = kvm;
+	o.vm_fd = vm;
+	o.flags = KVMGPA_KVM_ONLY;
+	if (err == -EOPNOTSUPP)
+		fprintf(stderr, "this kernel cannot set a VM's GPA width (KVM_ENABLE_CAP of KVM_CAP_VM_GPA_BITS)\n");
+	else if (err == -EINVAL && kvmgpa_query_ex(&o, &res, sizeof(res)) == 0 && res.authoritative)
+		fprintf(stderr, "above the ceiling, KVM_CAP_MAX_GPA_BITS %d\n", res.cap_bits);
+	else
+		fprintf(stderr, "%s\n", strerror(-err));
 }
 
 /* An answer that did not reach its reader must not look like one. */
@@ -153,6 +234,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "vm", no_argument, NULL, 'v' },
+		{ "vm-bits", required_argument, NULL, 'w' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "kvm-only", no_argument, NULL, 'k' },
@@ -165,15 +247,27 @@ int main(int argc, char **argv)
 	bool json = false, vm = false;
 	struct kvmgpa_options qo = KVMGPA_OPTIONS_INIT;
 	struct kvmgpa_result res;
-	uint64_t gpa = 0, size = 0, gbits;
-	int check = 0, opt, kvm, fd, r;
+	uint64_t gpa = 0, size = 0, gbits, wbits;
+	int check = 0, opt, idx, kvm, fd, r;
+	unsigned int seen = 0, vm_bits = 0;
 
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		if (opt != '?' && bad_spelling(argv, opts, idx, &seen))
+			return EXIT_ERROR;
 		switch (opt) {
 		case 'j':
 			json = true;
 			break;
 		case 'v':
+			vm = true;
+			break;
+		case 'w':
+			if (parse_u64(optarg, &wbits) || wbits < 32 || wbits > 52) {
+				fprintf(stderr, "%s: --vm-bits wants a number of bits, 32 to 52\n",
+					argv[0]);
+				return EXIT_ERROR;
+			}
+			vm_bits = wbits;
 			vm = true;
 			break;
 		case 'd':
@@ -247,11 +341,18 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
+	/* Right after KVM_CREATE_VM: the VM has no memslot and no vCPU yet. */
+	if (vm_bits && (r = kvmgpa_set_vm_bits(fd, vm_bits))) {
+		set_vm_bits_failed(argv[0], kvm, fd, vm_bits, r);
+		close(fd);
+		close(kvm);
+		return EXIT_ERROR;
+	}
 	qo.system_fd = kvm;
 	qo.vm_fd = fd != kvm ? fd : -1;
 	r = kvmgpa_query_ex(&qo, &res, sizeof(res));
 	if (r == -ENODATA) {
-		fprintf(stderr, "%s: KVM does not say how many GPA bits it maps (no KVM_CAP_MAX_GPA_BITS, no GuestPhysAddrSize); without --kvm-only the answer would be inferred\n",
+		fprintf(stderr, "%s: KVM does not say how many GPA bits it maps (no trusted KVM_CAP_MAX_GPA_BITS, no GuestPhysAddrSize); without --kvm-only the answer would be inferred\n",
 			argv[0]);
 		for (unsigned int i = 0; i < res.nr_skipped; i++)
 			fprintf(stderr, "  skipped: %s\n", res.skipped[i]);
@@ -262,16 +363,16 @@ int main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (json)
-		print_json(&res, vm, check, gpa, size);
+		print_json(&res, vm, vm_bits, check, gpa, size);
 	else
-		print_text(&res, check, gpa, size);
+		print_text(&res, vm_bits, check, gpa, size);
 	if (fd != kvm)
 		close(fd);
 	close(kvm);
 	if (flush_stdout(argv[0]))
 		return EXIT_ERROR;
 
-	if (check && !kvmgpa_region_fits(res.bits, gpa, size))
+	if (check && !kvmgpa_result_region_fits(&res, gpa, size))
 		return EXIT_DOES_NOT_FIT;
 	return EXIT_FITS;
 }

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * gpa-width-repro: reproduce the bug that KVM_CAP_MAX_GPA_BITS fixes, or
  * show that it is fixed.
@@ -29,7 +30,19 @@
  * in turn: every exit must report the GPA used; the bug truncates the ones
  * served from an MMIO SPTE.
  *
+ * "gpa-width-repro --only present-alias" runs just the present-alias case,
+ * in a VM with no memslot above the width at all: on its own in a fresh boot,
+ * any kernel report that follows is that case's.
+ *
  * Exit status: 0 as expected, 1 not as expected, 2 error.
+ *
+ * "gpa-width-repro --only vm-width" checks a VM whose width W = T - 8 was
+ * set below KVM's with kvmgpa_set_vm_bits(): KVM reports W and the ceiling
+ * T on its fd, a memslot ending at 2^W is accepted and one at 2^W refused,
+ * the guest's store and load above 2^W exit as MMIO at their GPA, its store
+ * to the last page below 2^W lands, and the width can't change once there
+ * is a vCPU.  A kernel that can't set a VM's width, or a W below 32, is
+ * reported and not judged.
  *
  * "gpa-width-repro --bench N" instead times N guest loads, from KVM_RUN to
  * the MMIO exit, at a GPA above the width and at an unmapped GPA below it,
@@ -38,9 +51,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -370,6 +385,167 @@ static int mmio_above_host_width(int kvm, unsigned int host_bits, bool fixed)
 	return !wrong;
 }
 
+/*
+ * The guest's store (@write) or load at @gpa must exit as MMIO there, and
+ * the guest then finish with the value MMIO gave it.  What happened goes to
+ * @seen.
+ */
+static bool mmio_exit_at(struct minivm *m, uint64_t gpa, bool write, char *seen, size_t len)
+{
+	enum minivm_outcome o;
+	uint64_t v = MMIO_VALUE;
+	bool load = !write;
+	size_t at = 0;
+
+	minivm_start(m, minivm_window(m, 0, gpa), PATTERN, write);
+	for (;;) {
+		o = minivm_run(m, TIMEOUT_MS);
+		if (o != MINIVM_MMIO)
+			break;
+		at += snprintf(seen + at, len - at, "%sMMIO %s exit at 0x%llx", at ? ", then " : "",
+			       m->run->mmio.is_write ? "write" : "read",
+			       (unsigned long long)m->run->mmio.phys_addr);
+		if (at >= len || m->run->mmio.phys_addr != gpa || m->run->mmio.is_write != !load)
+			return false;
+		if (load) {		/* the program's load (after a store) ends it */
+			memcpy(m->run->mmio.data, &v, sizeof(v));
+			o = minivm_run(m, TIMEOUT_MS);
+			if (o == MINIVM_HLT && minivm_rax(m) == MMIO_VALUE)
+				return true;
+			break;
+		}
+		load = true;
+	}
+	if (at < len)
+		snprintf(seen + at, len - at, "%s%s%s", at ? ", then " : "", outcome_name(m, o),
+			 o == MINIVM_HLT ? " without the MMIO value" : "");
+	return false;
+}
+
+static int vm_width_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One line per check of --only vm-width, "ok" or not; 1 if not. */
+static int vm_width_check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(": %s\n", ok ? "ok" : "NOT AS EXPECTED");
+	return !ok;
+}
+
+/*
+ * --only vm-width: a VM whose width W = T - 8 is set below KVM's, T, where
+ * the guest's MAXPHYADDR is @mpa.  Returns 0 as expected (or the kernel
+ * can't set a width, or W would be below 32), 1 not, 2 error.
+ */
+static int vm_width(int kvm, unsigned int t, unsigned int mpa)
+{
+	unsigned int w = t - 8;
+	uint64_t top = (1ull << w) - MINIVM_PAGE, above = (1ull << w) + 0x10000, *page;
+	int r, r2, scratch, bad = 0, n = 0;
+	struct kvm_enable_cap cap;
+	enum minivm_outcome o;
+	struct minivm m;
+	char err[256], seen[192];
+
+	/* Whether the kernel can: the library says, on a scratch VM set to T. */
+	scratch = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (scratch < 0) {
+		perror("KVM_CREATE_VM");
+		return 2;
+	}
+	r = kvmgpa_set_vm_bits(scratch, t);
+	close(scratch);
+	if (r == -EOPNOTSUPP) {
+		printf("this kernel can't set a VM's GPA width (kvmgpa_set_vm_bits: %s)\n",
+		       strerror(-r));
+		printf("result: NOT SUPPORTED: nothing to check\n");
+		return 0;
+	}
+	if (r) {
+		printf("kvmgpa_set_vm_bits(%u) on a scratch VM: %s\n", t, strerror(-r));
+		printf("result: ERROR\n");
+		return 2;
+	}
+	if (w < 32) {
+		printf("W = T-8 = %u is below 32, the least width a VM may have\n", w);
+		printf("result: SKIPPED: T=%u leaves no width to set 8 bits below it\n", t);
+		return 0;
+	}
+
+	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+	if (minivm_create_ex(&m, kvm, w, err, sizeof(err))) {
+		printf("a VM of width W=%u: %s\nresult: ERROR\n", w, err);
+		minivm_destroy(&m);
+		munmap(page, MINIVM_PAGE);
+		return 2;
+	}
+	printf("a VM of width W=%u, set right after KVM_CREATE_VM; T=%u, guest MAXPHYADDR %u\n",
+	       w, t, mpa);
+
+	n++;
+	r = ioctl(m.vm, KVM_CHECK_EXTENSION, KVM_CAP_VM_GPA_BITS);
+	bad += vm_width_check(r == (int)w, "KVM_CAP_VM_GPA_BITS on the VM fd: %d, want W=%u", r, w);
+	n++;
+	r = ioctl(m.vm, KVM_CHECK_EXTENSION, kvmgpa_cap_number());
+	bad += vm_width_check(r == (int)t, "KVM_CAP_MAX_GPA_BITS on the VM fd: %d, want T=%u", r, t);
+	n++;
+	r = ioctl(kvm, KVM_CHECK_EXTENSION, kvmgpa_cap_number());
+	r2 = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_GPA_BITS);
+	bad += vm_width_check(r == (int)t && r2 == (int)t,
+			      "KVM_CAP_MAX_GPA_BITS and KVM_CAP_VM_GPA_BITS on /dev/kvm: %d and %d, want T=%u",
+			      r, r2, t);
+	n++;
+	r = minivm_set_slot(&m, 1, top, MINIVM_PAGE, page);
+	bad += vm_width_check(!r, "memslot at 0x%" PRIx64 ", ending at 2^%u: %s, want accepted",
+			      top, w, r ? strerror(-r) : "accepted");
+	n++;
+	r = minivm_set_slot(&m, 2, 1ull << w, MINIVM_PAGE, page);
+	bad += vm_width_check(r == -EINVAL, "memslot at 2^%u = 0x%llx: %s, want EINVAL", w,
+			      1ull << w, r ? strerror(-r) : "accepted");
+	if (w < mpa) {
+		n++;
+		bad += vm_width_check(mmio_exit_at(&m, above, true, seen, sizeof(seen)),
+				      "guest store to 0x%" PRIx64 " (2^%u + 64 KiB): %s, want an MMIO write exit there (and the load's read)",
+				      above, w, seen);
+		n++;
+		bad += vm_width_check(mmio_exit_at(&m, above, false, seen, sizeof(seen)),
+				      "guest load from 0x%" PRIx64 ": %s, want an MMIO read exit there",
+				      above, seen);
+	} else {
+		printf("the guest can't address above 2^%u (MAXPHYADDR %u): no access above W checked\n",
+		       w, mpa);
+	}
+	if (w <= mpa) {
+		n++;
+		minivm_start(&m, minivm_window(&m, 1, top), PATTERN, true);
+		o = minivm_run(&m, TIMEOUT_MS);
+		bad += vm_width_check(o == MINIVM_HLT && minivm_rax(&m) == PATTERN && *page == PATTERN,
+				      "guest store to 0x%" PRIx64 ", the last page below 2^%u: %s, the memslot's page holds 0x%" PRIx64 ", want 0x%llx",
+				      top, w, outcome_name(&m, o), *page, PATTERN);
+	}
+	n++;
+	memset(&cap, 0, sizeof(cap));
+	cap.cap = KVM_CAP_VM_GPA_BITS;
+	cap.args[0] = w;
+	r = ioctl(m.vm, KVM_ENABLE_CAP, &cap) ? errno : 0;
+	bad += vm_width_check(r == EBUSY,
+			      "KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS, %u) again, the vCPU created: %s, want EBUSY",
+			      w, r ? strerror(r) : "accepted");
+	printf("result: %s: %d of %d checks as expected\n",
+	       bad ? "NOT AS EXPECTED" : "VM WIDTH ENFORCED", n - bad, n);
+	minivm_destroy(&m);
+	munmap(page, MINIVM_PAGE);
+	return !!bad;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -433,12 +609,14 @@ static int bench(struct minivm *m, unsigned int t, unsigned int mpa, int n)
 int main(int argc, char **argv)
 {
 	int nbench = argc > 2 && !strcmp(argv[1], "--bench") ? atoi(argv[2]) : 0;
+	bool only_alias = argc > 2 && !strcmp(argv[1], "--only") && !strcmp(argv[2], "present-alias");
+	bool only_vm_width = argc > 2 && !strcmp(argv[1], "--only") && !strcmp(argv[2], "vm-width");
 	struct kvmgpa_result res;
 	uint64_t gpa, alias, *page;
 	unsigned int t, mpa;
 	struct minivm m;
 	char err[256];
-	bool ignores = false;
+	bool ignores = false, has_cap;
 	int kvm, r, ret;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -453,10 +631,39 @@ int main(int argc, char **argv)
 	}
 	t = res.bits;
 	mpa = m.guest_maxphyaddr;
+	/*
+	 * The kernel has the capability when the library believed it: an
+	 * answer to the number that KVM_CAP_VM_GPA_BITS does not back is
+	 * another capability's.
+	 */
+	has_cap = res.source == KVMGPA_SOURCE_CAPABILITY ||
+		  res.source == KVMGPA_SOURCE_VM_CAPABILITY;
 	printf("KVM_CAP_MAX_GPA_BITS: %s; mappable width T=%u (%s); MAXPHYADDR M=%u\n",
-	       res.cap_bits > 0 ? "present" : "absent", t, kvmgpa_source_name(res.source), mpa);
+	       has_cap ? "present" : "absent", t, kvmgpa_source_name(res.source), mpa);
 	if (nbench > 0) {
 		ret = bench(&m, t, mpa, nbench);
+		goto out;
+	}
+	if (argc > 1 && !nbench && !only_alias && !only_vm_width) {
+		fprintf(stderr, "usage: %s [--bench N | --only present-alias | --only vm-width]\n",
+			argv[0]);
+		ret = 2;
+		goto out;
+	}
+	if (only_vm_width) {
+		printf("-- a VM whose width is set below 2^%u\n", t);
+		ret = vm_width(kvm, t, mpa);
+		goto out;
+	}
+	if (only_alias) {
+		if (t >= mpa) {
+			printf("no gap between T and M: the guest can't address above 2^%u\n", t);
+			ret = 0;
+		} else {
+			printf("-- a load above 2^%u whose alias is mapped, no memslot above 2^%u\n",
+			       t, t);
+			ret = present_alias(kvm, t, res.cap_bits > 0, &ignores);
+		}
 		goto out;
 	}
 	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -474,13 +681,13 @@ int main(int argc, char **argv)
 		 * may come from a source that understates what KVM maps
 		 * (cpuinfo, a guess), and KVM then rightly accepts 2^T.
 		 */
-		ret = res.cap_bits > 0 && r != -EINVAL;
+		ret = has_cap && r != -EINVAL;
 		printf("result: %s\n", ret ? "UNEXPECTED: memslot above the width T accepted" :
-		       r || res.cap_bits > 0 ? "nothing to reproduce" :
+		       r || has_cap ? "nothing to reproduce" :
 		       "nothing to reproduce (T is not KVM's own answer here, so 2^T may be mapped)");
 		if (mpa < 51 && tdp_enabled() == 0) {
 			printf("-- shadow paging, host MAXPHYADDR %u: MMIO above it\n", mpa);
-			ret = worst(ret, mmio_above_host_width(kvm, mpa, res.cap_bits > 0));
+			ret = worst(ret, mmio_above_host_width(kvm, mpa, has_cap));
 		}
 		goto out;
 	}
@@ -490,7 +697,7 @@ int main(int argc, char **argv)
 	r = minivm_set_slot(&m, 1, gpa, MINIVM_PAGE, page);
 	printf("memslot at 0x%" PRIx64 " (above 2^%u, below 2^%u): %s\n", gpa, t, mpa,
 	       r ? strerror(-r) : "accepted");
-	if (res.cap_bits > 0) {
+	if (has_cap) {
 		if (r != -EINVAL) {
 			printf("result: NOT FIXED: expected EINVAL\n");
 			ret = 1;
@@ -504,9 +711,9 @@ int main(int argc, char **argv)
 		ret = show_bug(&m, gpa, alias, page);
 	}
 	printf("-- a load above 2^%u whose alias is mapped\n", t);
-	ret = worst(ret, present_alias(kvm, t, res.cap_bits > 0, &ignores));
+	ret = worst(ret, present_alias(kvm, t, has_cap, &ignores));
 	printf("-- a store above 2^%u whose alias is write-protected for dirty logging\n", t);
-	ret = worst(ret, dirty_log_alias(kvm, t, res.cap_bits > 0, ignores));
+	ret = worst(ret, dirty_log_alias(kvm, t, has_cap, ignores));
 out:
 	minivm_destroy(&m);
 	close(kvm);

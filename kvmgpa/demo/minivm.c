@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * A minimal x86-64 VM: see minivm.h.
  */
@@ -12,6 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "kvmgpa.h"
 #include "minivm.h"
 
 /* Guest-physical layout of slot 0. */
@@ -161,6 +163,12 @@ static int set_long_mode(struct minivm *m)
 
 int minivm_create(struct minivm *m, int kvm_fd, char *err, size_t errlen)
 {
+	return minivm_create_ex(m, kvm_fd, 0, err, errlen);
+}
+
+int minivm_create_ex(struct minivm *m, int kvm_fd, unsigned int gpa_bits, char *err,
+		     size_t errlen)
+{
 	struct sigaction sa = { .sa_handler = on_alarm };
 	int mmap_size, r;
 
@@ -173,6 +181,20 @@ int minivm_create(struct minivm *m, int kvm_fd, char *err, size_t errlen)
 	m->vm = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (m->vm < 0)
 		return fail(err, errlen, errno, "KVM_CREATE_VM");
+	/*
+	 * The width first: KVM refuses it once the VM has a memslot, and
+	 * KVM_SET_TSS_ADDR adds one of KVM's own where VMX lacks
+	 * unrestricted guest.
+	 */
+	if (gpa_bits) {
+		char what[64];
+
+		r = kvmgpa_set_vm_bits(m->vm, gpa_bits);
+		snprintf(what, sizeof(what), "setting the VM's width to %u bits", gpa_bits);
+		if (r)
+			return fail(err, errlen, -r, what);
+		m->gpa_bits = gpa_bits;
+	}
 	/* Intel needs a TSS address before the first run; AMD ignores it. */
 	if (ioctl(m->vm, KVM_SET_TSS_ADDR, 0xfffbd000ul))
 		return fail(err, errlen, errno, "KVM_SET_TSS_ADDR");

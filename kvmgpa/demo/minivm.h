@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause */
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * A minimal x86-64 VM for the demo VMM and the reproducer: one vCPU in
  * 64-bit mode, low memory identity-mapped, and "windows": guest-virtual pages
@@ -21,6 +22,7 @@ struct minivm {
 	uint8_t *low;			/* host view of slot 0 */
 	unsigned int guest_maxphyaddr;
 	uint32_t supported_80000008;	/* KVM_GET_SUPPORTED_CPUID's leaf 0x80000008 EAX */
+	unsigned int gpa_bits;		/* the VM's width as set by minivm_create_ex(), 0: KVM's */
 	int start_err;			/* errno of minivm_start()'s KVM_SET_REGS */
 };
 
@@ -34,6 +36,14 @@ enum minivm_outcome {
 
 /* Returns 0, or -errno with a message in @err. */
 int minivm_create(struct minivm *m, int kvm_fd, char *err, size_t errlen);
+/*
+ * minivm_create() with the VM's GPA width set to @gpa_bits (0: leave KVM's)
+ * right after KVM_CREATE_VM, before any memslot or vCPU, with
+ * kvmgpa_set_vm_bits().  Its errors come back as they are: -EOPNOTSUPP when
+ * the kernel can't set a VM's width, -EINVAL for one above KVM's ceiling.
+ */
+int minivm_create_ex(struct minivm *m, int kvm_fd, unsigned int gpa_bits, char *err,
+		     size_t errlen);
 void minivm_destroy(struct minivm *m);
 
 /* Point window @i at @gpa. */

@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause */
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * libkvmgpa: how much guest-physical address space can KVM map?
  *
@@ -7,11 +8,13 @@
  * MAXPHYADDR: with 4-level EPT/NPT only 48 bits are translated.  This library
  * finds N on any kernel, from the most to the least authoritative source:
  *
- *   1. KVM_CHECK_EXTENSION(KVM_CAP_MAX_GPA_BITS), on a VM fd when given one;
+ *   1. KVM_CHECK_EXTENSION(KVM_CAP_MAX_GPA_BITS), on a VM fd when given one,
+ *      believed only where KVM_CAP_VM_GPA_BITS on the same fd agrees (a VM
+ *      fd answers with its own width, at most KVM_CAP_MAX_GPA_BITS);
  *   2. GuestPhysAddrSize, CPUID 0x80000008 EAX[23:16] from
- *      KVM_GET_SUPPORTED_CPUID (Linux 6.10 and later, with TDP; a 0 there
- *      from a kernel that also answers KVM_CAP_PRE_FAULT_MEMORY with 0 means
- *      TDP is off, and shadow paging maps 52 bits);
+ *      KVM_GET_SUPPORTED_CPUID (Linux 6.10 and later, with TDP), or, where
+ *      it is 0 on a kernel that also answers KVM_CAP_PRE_FAULT_MEMORY with
+ *      0, the inference that TDP is off and shadow paging maps 52 bits;
  *   3. /proc/cpuinfo and the kvm_intel/kvm_amd module parameters: TDP off
  *      or absent (no EPT/NPT in the flags) means 52; MAXPHYADDR at most 48
  *      is exact; above it, "ept_5level" in the vmx flags (Intel) or "la57"
@@ -39,19 +42,31 @@
 extern "C" {
 #endif
 
-#define KVMGPA_VERSION "1.0.0"
+#define KVMGPA_VERSION "1.1.0"
 
 /*
  * The capability number of KVM_CAP_MAX_GPA_BITS.  Kernel headers that define
- * it win; otherwise this is the number the kernel series uses.
+ * it win; otherwise this is the number the kernel series uses.  Whichever it
+ * is, a kernel's answer to it is believed only where KVM_CAP_VM_GPA_BITS
+ * (207) on the same fd agrees: equal on /dev/kvm, and 0 < VM_GPA_BITS <=
+ * MAX_GPA_BITS on a VM fd, whose answer is then the VM's VM_GPA_BITS.
  */
-#define KVMGPA_CAP_MAX_GPA_BITS_FALLBACK 280
+#define KVMGPA_CAP_MAX_GPA_BITS_FALLBACK 250
 
+/*
+ * Where N came from: one value for each way of reaching it.  Values are
+ * never renumbered; new ones are added at the end (1.1: the last two,
+ * which a result of 1.0's size never holds: it gets CPUID and CAPABILITY).
+ */
 enum kvmgpa_source {
 	KVMGPA_SOURCE_CAPABILITY,	/* KVM_CAP_MAX_GPA_BITS */
 	KVMGPA_SOURCE_CPUID,		/* GuestPhysAddrSize */
 	KVMGPA_SOURCE_CPUINFO,		/* /proc/cpuinfo and KVM module params */
 	KVMGPA_SOURCE_GUESS,		/* min(MAXPHYADDR, 48) */
+	/* GuestPhysAddrSize 0 and KVM_CAP_PRE_FAULT_MEMORY 0: TDP off, 52 */
+	KVMGPA_SOURCE_TDP_OFF,
+	/* a VM fd's KVM_CAP_VM_GPA_BITS, below KVM_CAP_MAX_GPA_BITS */
+	KVMGPA_SOURCE_VM_CAPABILITY,
 };
 
 #define KVMGPA_MAX_SKIPPED 4
@@ -69,9 +84,10 @@ struct kvmgpa_result {
 	unsigned int bits;			/* N: memslots must end at or below 2^N */
 	enum kvmgpa_source source;
 	/*
-	 * true when N comes from KVM itself (the capability or
-	 * GuestPhysAddrSize), false when it is inferred from /proc/cpuinfo or
-	 * guessed.
+	 * true only when KVM states N as such: KVMGPA_SOURCE_CAPABILITY or
+	 * KVMGPA_SOURCE_VM_CAPABILITY.  GuestPhysAddrSize is what KVM tells a
+	 * guest, not a statement of what it maps, and the other sources are
+	 * inferred or guessed.  (1.0 also counted GuestPhysAddrSize.)
 	 */
 	bool authoritative;
 	char explanation[KVMGPA_TEXT];
@@ -93,6 +109,15 @@ struct kvmgpa_result {
 	 */
 	unsigned int guest_maxphyaddr;	/* the options' value, else KVM's MAXPHYADDR */
 	unsigned int guest_bits;	/* min(bits, guest_maxphyaddr) */
+
+	/* 1.1: check KVMGPA_RESULT_HAS() before reading these. */
+	int vm_gpa_bits;		/* KVM_CAP_VM_GPA_BITS where the capability was asked; -1 unknown */
+	/*
+	 * The guest's MAXPHYADDR is known: given in the options, or reported
+	 * by KVM or /proc/cpuinfo.  When it is not, guest_maxphyaddr is N and
+	 * guest_bits is N.
+	 */
+	bool guest_maxphyaddr_known;
 };
 
 #define KVMGPA_RESULT_HAS(res, member)						\
@@ -129,11 +154,15 @@ struct kvmgpa_options {
  *
  * Returns 0 with @res filled; -EINVAL for bad arguments (no fd, unknown
  * flags, a guest MAXPHYADDR outside 32..52, @res_size smaller than 1.0's
- * result); -E2BIG if @opts is larger than this library knows and its unknown
- * part is not zero; -EBADF if an fd is not open; -ENOTTY if it is not a KVM
- * /dev/kvm or VM fd; -ENODATA with KVMGPA_NO_GUESS when no source answered
- * (@res then says why each was skipped); -EOPNOTSUPP on architectures other
- * than x86, the only one this library knows.
+ * result, a VM fd as system_fd while vm_fd is also given, a /dev/kvm fd as
+ * vm_fd that is not also system_fd); -E2BIG if @opts is larger than this
+ * library knows and its unknown part is not zero; -EBADF if an fd is not
+ * open; -ENOTTY if it is not a KVM /dev/kvm or VM fd; -ENODATA with
+ * KVMGPA_NO_GUESS when no source answered (@res then says why each was
+ * skipped); -EOPNOTSUPP on architectures other than x86, the only one this
+ * library knows.  On other errors @res is not written.  errno is not part
+ * of the answer.  Thread-safe: no global state.  kvmgpa(3) lists the
+ * system calls made, for seccomp filters.
  */
 int kvmgpa_query_ex(const struct kvmgpa_options *opts, struct kvmgpa_result *res,
 		    size_t res_size);
@@ -158,7 +187,51 @@ int kvmgpa_query(int fd, struct kvmgpa_result *res);
  */
 uint32_t kvmgpa_guest_cpuid_80000008_eax(const struct kvmgpa_result *res, uint32_t eax);
 
-/* The library's version at run time, e.g. "1.0.0" (KVMGPA_VERSION at build time). */
+/*
+ * 1.1.  The width a guest's memory must fit below: @res->guest_bits, which is
+ * min(N, guest MAXPHYADDR), when the result has it, else @res->bits (N).
+ * 0 for a NULL or unfilled result.
+ */
+unsigned int kvmgpa_usable_bits(const struct kvmgpa_result *res);
+
+/*
+ * 1.1.  Does [gpa, gpa + size) lie below 2^kvmgpa_usable_bits(@res), i.e.
+ * both below what KVM maps and within what the guest can address?  False
+ * where kvmgpa_region_fits() is, and for a NULL or unfilled result.
+ */
+bool kvmgpa_result_region_fits(const struct kvmgpa_result *res, uint64_t gpa, uint64_t size);
+
+/*
+ * 1.1.  Set the GPA width W of the VM behind @vm_fd to @bits, with
+ * KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS, args[0] = @bits): KVM then refuses
+ * memslots reaching above 2^W, and guest accesses above it exit as MMIO.
+ * Call it right after KVM_CREATE_VM, before the VM has a memslot or vCPU.
+ *
+ * Returns 0, or a negative errno; the checks are made in this order:
+ *   -EINVAL      @vm_fd negative, or @bits outside 32..52 (no system call);
+ *   -EOPNOTSUPP  an architecture other than x86;
+ *   -EBADF       @vm_fd is not open; -ENOTTY: it is not a KVM fd;
+ *   -EINVAL      @vm_fd is /dev/kvm, not a VM;
+ *   -EOPNOTSUPP  the kernel cannot set a VM's width: on @vm_fd,
+ *                KVM_CAP_VM_GPA_BITS answers <= 0 or fails, or the trust
+ *                rule fails (KVM_CAP_MAX_GPA_BITS not 32..52, or below
+ *                KVM_CAP_VM_GPA_BITS);
+ *   -EINVAL      @bits above the ceiling, KVM_CAP_MAX_GPA_BITS on @vm_fd
+ *                (KVM_ENABLE_CAP is not made);
+ *   then KVM_ENABLE_CAP's own answer:
+ *   -EBUSY       the VM already has a vCPU or a memslot;
+ *   -EOPNOTSUPP  EINVAL, for a @bits this check found within 32..ceiling:
+ *                a kernel that reports the widths but cannot set them, or
+ *                a VM type whose width is fixed (TDX);
+ *   -errno       any other error, as the kernel gave it.
+ * Afterwards kvmgpa_query_ex() with this @vm_fd as vm_fd reports W in
+ * vm_gpa_bits (and bits) and the ceiling, unchanged, in cap_bits.  errno
+ * is not part of the answer.  Thread-safe.  kvmgpa(3) lists the system
+ * calls made.
+ */
+int kvmgpa_set_vm_bits(int vm_fd, unsigned int bits);
+
+/* The library's version at run time, e.g. "1.1.0" (KVMGPA_VERSION at build time). */
 const char *kvmgpa_version(void);
 
 /* The capability number used for KVM_CAP_MAX_GPA_BITS. */

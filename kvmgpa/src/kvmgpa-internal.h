@@ -1,8 +1,11 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause */
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * libkvmgpa's internals: the backend seam its tests replace, and helpers for
- * its own programs (the demo VMM).  Not installed, not part of the API, and
- * hidden in the shared library (libkvmgpa.map).
+ * its own programs.  Not installed, not part of the API, and hidden in the
+ * shared library (libkvmgpa.map).  Every global name here starts with
+ * kvmgpa__, so that the static library, which cannot hide them, puts
+ * nothing in a VMM's namespace but the API and that prefix.
  */
 #ifndef KVMGPA_INTERNAL_H
 #define KVMGPA_INTERNAL_H
@@ -10,6 +13,9 @@
 #include <linux/kvm.h>
 
 #include "kvmgpa.h"
+
+/* printf-style checking of the library's message helpers. */
+#define KVMGPA__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
 /*
  * The ways the library looks at the system.  Tests replace them; a NULL
@@ -35,17 +41,22 @@ struct kvmgpa_backend {
 	int (*read_file)(void *ctx, const char *path, char **text);
 	/* EAX of the CPUID instruction's leaf 0x80000008 */
 	int (*host_cpuid_80000008)(void *ctx, uint32_t *eax);
+	/* ioctl(fd, KVM_ENABLE_CAP) of @cap with args[0] = @arg0, the rest 0 */
+	int (*enable_cap)(void *ctx, int fd, uint32_t cap, uint64_t arg0);
 };
 
 /* The backend that asks the running system. */
-extern const struct kvmgpa_backend kvmgpa_system_backend;
+extern const struct kvmgpa_backend kvmgpa__system_backend;
 
 int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend *be,
 		  struct kvmgpa_result *res, size_t res_size);
 
 /* kvmgpa__query() with every source allowed and @fd as the system fd. */
-int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
-			 struct kvmgpa_result *res);
+int kvmgpa__query_backend(int fd, const struct kvmgpa_backend *be,
+			  struct kvmgpa_result *res);
+
+/* kvmgpa_set_vm_bits() through @be. */
+int kvmgpa__set_vm_bits(int vm_fd, unsigned int bits, const struct kvmgpa_backend *be);
 
 /* KVM_GET_SUPPORTED_CPUID into a malloc()ed buffer, or NULL with *err = -errno. */
 struct kvm_cpuid2 *kvmgpa__supported_cpuid(int fd, int *err);

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * libkvmgpa: find the number of guest-physical address bits KVM can map.
  * See kvmgpa.h for the order of the sources and why.
@@ -44,6 +45,10 @@ const char *kvmgpa_source_name(enum kvmgpa_source source)
 		return "cpuinfo";
 	case KVMGPA_SOURCE_GUESS:
 		return "guess";
+	case KVMGPA_SOURCE_TDP_OFF:
+		return "tdp-off";
+	case KVMGPA_SOURCE_VM_CAPABILITY:
+		return "KVM_CAP_VM_GPA_BITS";
 	}
 	return "unknown";
 }
@@ -74,6 +79,13 @@ static bool plausible_bits(long bits)
 	return bits >= X86_MIN_PHYS_BITS && bits <= X86_MAX_PHYS_BITS;
 }
 
+/*
+ * Messages are formatted into the result only: no static buffers, so that
+ * queries may run in several threads at once.
+ */
+static void say(char *buf, const char *fmt, ...) KVMGPA__PRINTF(2, 3);
+static void skip(struct kvmgpa_result *res, const char *fmt, ...) KVMGPA__PRINTF(2, 3);
+
 static void say(char *buf, const char *fmt, ...)
 {
 	va_list ap;
@@ -92,6 +104,19 @@ static void skip(struct kvmgpa_result *res, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(res->skipped[res->nr_skipped++], KVMGPA_TEXT, fmt, ap);
 	va_end(ap);
+}
+
+/* strerror() is not thread-safe; this is, into the caller's buffer. */
+#define ERRBUF 64
+static const char *errstr(int err, char *buf)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+	return strerror_r(err, buf, ERRBUF);
+#else
+	if (strerror_r(err, buf, ERRBUF))
+		snprintf(buf, ERRBUF, "error %d", err);
+	return buf;
+#endif
 }
 
 static int min_int(int a, int b)
@@ -235,7 +260,7 @@ static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *
 {
 	bool intel, amd;
 	struct cpuinfo ci;
-	char *text = NULL;
+	char *text = NULL, eb[ERRBUF];
 	int r, tdp, bits, phys;
 
 	if (!be->read_cpuinfo) {
@@ -244,7 +269,7 @@ static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *
 	}
 	r = be->read_cpuinfo(be->ctx, &text);
 	if (r || !text) {
-		skip(res, "cpuinfo: cannot read /proc/cpuinfo: %s", strerror(r ? -r : EIO));
+		skip(res, "cpuinfo: cannot read /proc/cpuinfo: %s", errstr(r ? -r : EIO, eb));
 		return false;
 	}
 	parse_cpuinfo(text, &ci);
@@ -347,18 +372,30 @@ static bool from_cpuinfo(const struct kvmgpa_backend *be, struct kvmgpa_result *
 
 /* --- the ladder --------------------------------------------------------- */
 
-static bool from_capability(int fd, const struct kvmgpa_backend *be,
+/*
+ * The trust rule.  KVM_CAP_MAX_GPA_BITS's number is the series' own, and a
+ * later kernel may give it to another capability that happens to answer
+ * 32..52.  The series also answers KVM_CAP_VM_GPA_BITS (207, assigned
+ * upstream), so the number is believed only where that agrees: on /dev/kvm
+ * the two must be equal; on a VM fd KVM_CAP_VM_GPA_BITS is the VM's own
+ * width, which a per-VM KVM_ENABLE_CAP may set below the ceiling, so
+ * 0 < VM_GPA_BITS <= MAX_GPA_BITS, and the VM's width is the answer.  This
+ * holds whatever number the headers give: they are only as new as the build.
+ */
+static bool from_capability(int fd, bool is_vm, const struct kvmgpa_backend *be,
 			    struct kvmgpa_result *res)
 {
-	int r;
+	unsigned long nr = kvmgpa_cap_number();
+	char eb[ERRBUF];
+	int r, v;
 
 	if (!be->check_extension) {
 		skip(res, "KVM_CAP_MAX_GPA_BITS: not available");
 		return false;
 	}
-	r = be->check_extension(be->ctx, fd, kvmgpa_cap_number());
+	r = be->check_extension(be->ctx, fd, nr);
 	if (r < 0) {
-		skip(res, "KVM_CAP_MAX_GPA_BITS: KVM_CHECK_EXTENSION failed: %s", strerror(-r));
+		skip(res, "KVM_CAP_MAX_GPA_BITS: KVM_CHECK_EXTENSION failed: %s", errstr(-r, eb));
 		return false;
 	}
 	res->cap_bits = r;
@@ -370,25 +407,25 @@ static bool from_capability(int fd, const struct kvmgpa_backend *be,
 		skip(res, "KVM_CAP_MAX_GPA_BITS: implausible value %d", r);
 		return false;
 	}
-#ifndef KVM_CAP_MAX_GPA_BITS
-	{
-		/*
-		 * The number is provisional until upstream assigns it, and a
-		 * kernel that gave it to another capability could answer 32..52
-		 * by chance.  The series answers KVM_CAP_VM_GPA_BITS (assigned
-		 * upstream) on x86 with the same N: trust the number only then.
-		 */
-		int v = be->check_extension(be->ctx, fd, KVM_CAP_VM_GPA_BITS);
-
-		if (v != r) {
-			skip(res, "KVM_CAP_MAX_GPA_BITS: capability %lu answered %d but KVM_CAP_VM_GPA_BITS %d; %lu may be another capability on this kernel",
-			     kvmgpa_cap_number(), r, v, kvmgpa_cap_number());
-			return false;
-		}
+	v = be->check_extension(be->ctx, fd, KVM_CAP_VM_GPA_BITS);
+	res->vm_gpa_bits = v < 0 ? -1 : v;
+	if (v <= 0 || (is_vm ? v > r : v != r)) {
+		skip(res, "KVM_CAP_MAX_GPA_BITS: capability %lu answered %d but KVM_CAP_VM_GPA_BITS %d on the %s (%s); %lu may be another capability on this kernel",
+		     nr, r, v, is_vm ? "VM fd" : "/dev/kvm fd",
+		     is_vm ? "want 0 < VM_GPA_BITS <= MAX_GPA_BITS" : "want them equal", nr);
+		return false;
 	}
-#endif
-	res->bits = r;
-	say(res->explanation, "KVM reports that it maps %d bits and refuses memslots above 2^%d", r, r);
+	res->bits = v;
+	if (v < r) {
+		res->source = KVMGPA_SOURCE_VM_CAPABILITY;
+		say(res->explanation,
+		    "KVM reports that this VM maps %d bits (KVM_CAP_VM_GPA_BITS) of at most %d (KVM_CAP_MAX_GPA_BITS) and refuses memslots above 2^%d",
+		    v, r, v);
+	} else {
+		res->source = KVMGPA_SOURCE_CAPABILITY;
+		say(res->explanation, "KVM reports that it maps %d bits and refuses memslots above 2^%d",
+		    r, r);
+	}
 	return true;
 }
 
@@ -413,6 +450,7 @@ static bool tdp_known_off(int fd, const struct kvmgpa_backend *be)
 static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_result *res,
 		       const char **mpa_from)
 {
+	char eb[ERRBUF];
 	uint32_t eax;
 	int r, g, phys;
 
@@ -422,7 +460,7 @@ static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_re
 	}
 	r = be->supported_cpuid_80000008(be->ctx, fd, &eax);
 	if (r < 0) {
-		skip(res, "GuestPhysAddrSize: KVM_GET_SUPPORTED_CPUID failed: %s", strerror(-r));
+		skip(res, "GuestPhysAddrSize: KVM_GET_SUPPORTED_CPUID failed: %s", errstr(-r, eb));
 		return false;
 	}
 	phys = eax & 0xff;
@@ -433,6 +471,8 @@ static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_re
 	}
 	res->guest_phys_bits = g;
 	if (g == 0 && tdp_known_off(fd, be)) {
+		/* An inference from two of KVM's answers: a source of its own. */
+		res->source = KVMGPA_SOURCE_TDP_OFF;
 		res->bits = X86_MAX_PHYS_BITS;
 		say(res->explanation,
 		    "KVM advertises GuestPhysAddrSize 0 and answers KVM_CAP_PRE_FAULT_MEMORY with 0 on a kernel new enough to have both: TDP is off, and shadow paging maps all %d bits",
@@ -447,6 +487,7 @@ static bool from_cpuid(int fd, const struct kvmgpa_backend *be, struct kvmgpa_re
 		skip(res, "GuestPhysAddrSize: implausible value %d (MAXPHYADDR %d)", g, phys);
 		return false;
 	}
+	res->source = KVMGPA_SOURCE_CPUID;
 	res->bits = g;
 	say(res->explanation, "KVM advertises GuestPhysAddrSize %d in CPUID 0x80000008 (MAXPHYADDR %d)",
 	    g, phys);
@@ -481,6 +522,10 @@ static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res,
 				 sizeof(unsigned int))
 #define RESULT_SIZE_1_0		(offsetof(struct kvmgpa_result, guest_bits) + \
 				 sizeof(unsigned int))
+#define RESULT_SIZE_1_1		(offsetof(struct kvmgpa_result, guest_maxphyaddr_known) + \
+				 sizeof(bool))
+_Static_assert(RESULT_SIZE_1_0 <= offsetof(struct kvmgpa_result, vm_gpa_bits),
+	       "1.1's members follow 1.0's");
 
 /* A larger struct from a newer caller is fine if we would ignore nothing. */
 static int copy_options(const struct kvmgpa_options *in, struct kvmgpa_options *o)
@@ -526,7 +571,9 @@ static int sort_fds(const struct kvmgpa_backend *be, int *sys, int *vm)
 			*sys = -1;
 		}
 	}
-	if (*vm >= 0 && (*vm != *sys)) {
+	if (*vm >= 0 && *vm == *sys) {
+		*vm = -1;		/* the same /dev/kvm twice: a system fd */
+	} else if (*vm >= 0) {
 		k = be->fd_kind(be->ctx, *vm);
 		if (k < 0)
 			return k;
@@ -540,6 +587,7 @@ static void guest_view(const struct kvmgpa_options *o, struct kvmgpa_result *res
 {
 	unsigned int g = o->guest_maxphyaddr;
 
+	res->guest_maxphyaddr_known = g || plausible_bits(res->maxphyaddr);
 	if (!g)
 		g = plausible_bits(res->maxphyaddr) ? (unsigned int)res->maxphyaddr : res->bits;
 	res->guest_maxphyaddr = g;
@@ -550,6 +598,7 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 		  struct kvmgpa_result *out, size_t out_size)
 {
 	const char *mpa_from = NULL;
+	char eb[ERRBUF];
 	struct kvmgpa_options o;
 	struct kvmgpa_result res;
 	int r, sys, vm, opened = -1, open_err = 0;
@@ -572,6 +621,7 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 	res.cap_bits = -1;
 	res.guest_phys_bits = -1;
 	res.maxphyaddr = -1;
+	res.vm_gpa_bits = -1;
 
 	if (sys < 0 && !(o.flags & KVMGPA_NO_OPEN) && be->open_system) {
 		opened = be->open_system(be->ctx);
@@ -581,8 +631,7 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 			open_err = opened;
 	}
 
-	if (from_capability(vm >= 0 ? vm : sys, be, &res)) {
-		res.source = KVMGPA_SOURCE_CAPABILITY;
+	if (from_capability(vm >= 0 ? vm : sys, vm >= 0, be, &res)) {
 		/* Still record what CPUID says, for the curious. */
 		if (sys >= 0 && be->supported_cpuid_80000008) {
 			uint32_t eax;
@@ -596,9 +645,9 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 		if (sys < 0)
 			skip(&res, "GuestPhysAddrSize: no /dev/kvm fd to ask (%s)",
 			     o.flags & KVMGPA_NO_OPEN ? "KVMGPA_NO_OPEN" :
-			     open_err ? strerror(-open_err) : "cannot open it");
-		else if (from_cpuid(sys, be, &res, &mpa_from))
-			res.source = KVMGPA_SOURCE_CPUID;
+			     open_err ? errstr(-open_err, eb) : "cannot open it");
+		else
+			from_cpuid(sys, be, &res, &mpa_from);
 		if (!res.bits && (o.flags & KVMGPA_NO_FILES))
 			skip(&res, "cpuinfo: not read (KVMGPA_NO_FILES)");
 		else if (!res.bits && from_cpuinfo(be, &res, &mpa_from))
@@ -613,13 +662,25 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 			res.source = KVMGPA_SOURCE_GUESS;
 		}
 	}
+	/* Only what KVM states as the width it maps. */
 	res.authoritative = res.bits && (res.source == KVMGPA_SOURCE_CAPABILITY ||
-					 res.source == KVMGPA_SOURCE_CPUID);
+					 res.source == KVMGPA_SOURCE_VM_CAPABILITY);
 	if (res.bits)
 		guest_view(&o, &res);
 	if (opened >= 0 && be->close_fd)
 		be->close_fd(be->ctx, opened);
 
+	/*
+	 * A caller whose result ends before 1.1's members was built against
+	 * 1.0's header and knows only 1.0's sources: it gets the 1.0 value of
+	 * each way 1.1 tells apart, never a value it cannot name.
+	 */
+	if (out_size < RESULT_SIZE_1_1) {
+		if (res.source == KVMGPA_SOURCE_TDP_OFF)
+			res.source = KVMGPA_SOURCE_CPUID;
+		else if (res.source == KVMGPA_SOURCE_VM_CAPABILITY)
+			res.source = KVMGPA_SOURCE_CAPABILITY;
+	}
 	if (out_size > sizeof(res))
 		out_size = sizeof(res);
 	res.size = out_size;
@@ -627,8 +688,8 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 	return r;
 }
 
-int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
-			 struct kvmgpa_result *res)
+int kvmgpa__query_backend(int fd, const struct kvmgpa_backend *be,
+			  struct kvmgpa_result *res)
 {
 	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
 
@@ -636,6 +697,65 @@ int kvmgpa_query_backend(int fd, const struct kvmgpa_backend *be,
 		return -EINVAL;
 	o.system_fd = fd;
 	return kvmgpa__query(&o, be, res, sizeof(*res));
+}
+
+/* --- setting a VM's width --------------------------------------------- */
+
+/*
+ * Whether the kernel can set the width of the VM behind @vm_fd: it reports
+ * the ceiling and the VM's width there under the trust rule (from_capability()
+ * on a VM fd).  The ceiling goes to *@ceiling.
+ */
+static bool vm_width_settable(int vm_fd, const struct kvmgpa_backend *be, int *ceiling)
+{
+	int max, cur;
+
+	if (!be->check_extension || !be->enable_cap)
+		return false;
+	cur = be->check_extension(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS);
+	if (cur <= 0)
+		return false;
+	max = be->check_extension(be->ctx, vm_fd, kvmgpa_cap_number());
+	if (!plausible_bits(max) || cur > max)
+		return false;
+	*ceiling = max;
+	return true;
+}
+
+int kvmgpa__set_vm_bits(int vm_fd, unsigned int bits, const struct kvmgpa_backend *be)
+{
+	int r, ceiling;
+
+	if (!be || vm_fd < 0 || !plausible_bits(bits))
+		return -EINVAL;
+#if !defined(__x86_64__) && !defined(__i386__)
+	return -EOPNOTSUPP;
+#endif
+	if (be->fd_kind) {
+		r = be->fd_kind(be->ctx, vm_fd);
+		if (r < 0)
+			return r;
+		if (r == KVMGPA_FD_SYSTEM)
+			return -EINVAL;		/* /dev/kvm has no width to set */
+	}
+	if (!vm_width_settable(vm_fd, be, &ceiling))
+		return -EOPNOTSUPP;
+	if (bits > (unsigned int)ceiling)
+		return -EINVAL;
+	r = be->enable_cap(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS, bits);
+	/*
+	 * @bits is within 32..ceiling, the args and flags are 0: KVM's EINVAL
+	 * is not about them but about the VM (TDX) or a kernel that reports
+	 * the widths but has no KVM_ENABLE_CAP for them.
+	 */
+	if (r == -EINVAL)
+		return -EOPNOTSUPP;
+	return r < 0 ? r : 0;
+}
+
+int kvmgpa_set_vm_bits(int vm_fd, unsigned int bits)
+{
+	return kvmgpa__set_vm_bits(vm_fd, bits, &kvmgpa__system_backend);
 }
 
 const char *kvmgpa_version(void)
@@ -646,7 +766,7 @@ const char *kvmgpa_version(void)
 int kvmgpa_query_ex(const struct kvmgpa_options *opts, struct kvmgpa_result *res,
 		    size_t res_size)
 {
-	return kvmgpa__query(opts, &kvmgpa_system_backend, res, res_size);
+	return kvmgpa__query(opts, &kvmgpa__system_backend, res, res_size);
 }
 
 int kvmgpa_query(int fd, struct kvmgpa_result *res)
@@ -656,7 +776,7 @@ int kvmgpa_query(int fd, struct kvmgpa_result *res)
 	if (fd < 0 || !res)
 		return -EINVAL;
 	o.system_fd = fd;
-	return kvmgpa__query(&o, &kvmgpa_system_backend, res, RESULT_SIZE_1_0);
+	return kvmgpa__query(&o, &kvmgpa__system_backend, res, RESULT_SIZE_1_0);
 }
 
 uint32_t kvmgpa_guest_cpuid_80000008_eax(const struct kvmgpa_result *res, uint32_t eax)
@@ -665,4 +785,18 @@ uint32_t kvmgpa_guest_cpuid_80000008_eax(const struct kvmgpa_result *res, uint32
 		return eax;
 	return (eax & ~0x00ff00ffu) | (res->guest_maxphyaddr & 0xff) |
 	       ((res->guest_bits & 0xff) << 16);
+}
+
+unsigned int kvmgpa_usable_bits(const struct kvmgpa_result *res)
+{
+	if (!res || !KVMGPA_RESULT_HAS(res, bits))
+		return 0;
+	if (KVMGPA_RESULT_HAS(res, guest_bits) && res->guest_bits)
+		return res->guest_bits;
+	return res->bits;
+}
+
+bool kvmgpa_result_region_fits(const struct kvmgpa_result *res, uint64_t gpa, uint64_t size)
+{
+	return kvmgpa_region_fits(kvmgpa_usable_bits(res), gpa, size);
 }

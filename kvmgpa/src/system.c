@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * The libkvmgpa backend that asks the running system: KVM ioctls, procfs,
  * sysfs and the CPUID instruction.
@@ -23,6 +24,16 @@ static int sys_check_extension(void *ctx, int fd, unsigned long cap)
 	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
 
 	return r < 0 ? -errno : r;
+}
+
+static int sys_enable_cap(void *ctx, int fd, uint32_t cap, uint64_t arg0)
+{
+	struct kvm_enable_cap ec;
+
+	memset(&ec, 0, sizeof(ec));
+	ec.cap = cap;
+	ec.args[0] = arg0;
+	return ioctl(fd, KVM_ENABLE_CAP, &ec) < 0 ? -errno : 0;
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -193,7 +204,7 @@ static int sys_host_cpuid(void *ctx, uint32_t *eax)
 #endif
 }
 
-const struct kvmgpa_backend kvmgpa_system_backend = {
+const struct kvmgpa_backend kvmgpa__system_backend = {
 	.fd_kind = sys_fd_kind,
 	.open_system = sys_open_system,
 	.close_fd = sys_close_fd,
@@ -202,4 +213,5 @@ const struct kvmgpa_backend kvmgpa_system_backend = {
 	.read_cpuinfo = sys_read_cpuinfo,
 	.read_file = sys_read_file,
 	.host_cpuid_80000008 = sys_host_cpuid,
+	.enable_cap = sys_enable_cap,
 };

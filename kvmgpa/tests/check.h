@@ -1,4 +1,5 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause */
+/* Copyright (c) 2026 KVM GPA Team */
 /* The unit tests' assertion: count it, and say what failed without stopping. */
 #ifndef KVMGPA_TEST_CHECK_H
 #define KVMGPA_TEST_CHECK_H

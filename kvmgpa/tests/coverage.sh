@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+# Copyright (c) 2026 KVM GPA Team
 # Print the unit tests' line coverage of each library source and fail below
 # a floor.  usage: coverage.sh FLOOR COVDIR UNIT:SOURCE...
 #   UNIT is the compiled file whose coverage data holds SOURCE (system.c is

@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * Unit tests for libkvmgpa: every rung of the ladder and every way a rung can
  * fall through, with fake ioctls and real captured /proc/cpuinfo text
@@ -31,17 +32,49 @@ struct fake {
 	bool vm_gpa_bits_set;	/* else KVM_CAP_VM_GPA_BITS answers as .cap */
 	int vm_gpa_bits;
 	int cap_fd;
+	int vm_gpa_bits_fd;	/* where KVM_CAP_VM_GPA_BITS was last asked, or -1 */
+	int vm_gpa_bits_asked;	/* how many times */
 	/* the fds the options tests use: 7 = /dev/kvm, 8 = a VM, 9 = not KVM */
 	int opens, open_err, closes, file_reads, cpuid_fd;
 	int pre_fault, apic_bus;
+	/*
+	 * KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS) as the series has it when
+	 * .can_set: 32..cap is set (KVM_CAP_VM_GPA_BITS then answers it),
+	 * anything else is EINVAL, and EBUSY once .busy (a vCPU or memslot).
+	 * Without .can_set, EINVAL as for an unknown capability.  .enable_err
+	 * overrides all of it.
+	 */
+	bool can_set, busy;
+	int enable_err, enable_calls, enable_fd;
+	uint32_t enable_cap;
+	uint64_t enable_arg;
 };
 
-enum { FD_SYS = 7, FD_VM = 8, FD_NOT_KVM = 9, FD_OPENED = 20 };
+enum { FD_SYS = 7, FD_VM = 8, FD_NOT_KVM = 9, FD_CLOSED = 10, FD_OPENED = 20 };
 
 static int f_fd_kind(void *ctx, int fd)
 {
 	return fd == FD_SYS || fd == FD_OPENED ? KVMGPA_FD_SYSTEM :
-	       fd == FD_VM ? KVMGPA_FD_VM : -ENOTTY;
+	       fd == FD_VM ? KVMGPA_FD_VM : fd == FD_CLOSED ? -EBADF : -ENOTTY;
+}
+
+static int f_enable_cap(void *ctx, int fd, uint32_t cap, uint64_t arg0)
+{
+	struct fake *f = ctx;
+
+	f->enable_calls++;
+	f->enable_fd = fd;
+	f->enable_cap = cap;
+	f->enable_arg = arg0;
+	if (f->enable_err)
+		return f->enable_err;
+	if (cap != KVM_CAP_VM_GPA_BITS || !f->can_set || arg0 < 32 || arg0 > (uint64_t)f->cap)
+		return -EINVAL;
+	if (f->busy)
+		return -EBUSY;
+	f->vm_gpa_bits_set = true;
+	f->vm_gpa_bits = arg0;
+	return 0;
 }
 
 static int f_open_system(void *ctx)
@@ -64,8 +97,12 @@ static int f_check_extension(void *ctx, int fd, unsigned long cap)
 {
 	struct fake *f = ctx;
 
-	if (cap == KVM_CAP_VM_GPA_BITS && f->vm_gpa_bits_set)
-		return f->vm_gpa_bits;
+	if (cap == KVM_CAP_VM_GPA_BITS) {
+		f->vm_gpa_bits_fd = fd;
+		f->vm_gpa_bits_asked++;
+		if (f->vm_gpa_bits_set)
+			return f->vm_gpa_bits;
+	}
 	if (cap == 236)		/* KVM_CAP_PRE_FAULT_MEMORY: whether TDP is on */
 		return f->pre_fault;
 	if (cap == 237)		/* KVM_CAP_X86_APIC_BUS_CYCLES_NS: only new kernels */
@@ -137,7 +174,7 @@ static struct kvmgpa_result query(struct fake *f)
 	};
 	struct kvmgpa_result r;
 
-	CHECK(kvmgpa_query_backend(7, &be, &r) == 0, "query failed");
+	CHECK(kvmgpa__query_backend(7, &be, &r) == 0, "query failed");
 	return r;
 }
 
@@ -155,9 +192,23 @@ static int query_opts(struct fake *f, const struct kvmgpa_options *o, struct kvm
 		.read_cpuinfo = f_read_cpuinfo,
 		.read_file = f_read_file,
 		.host_cpuid_80000008 = f_host_cpuid,
+		.enable_cap = f_enable_cap,
 	};
 
 	return kvmgpa__query(o, &be, r, size);
+}
+
+/* kvmgpa_set_vm_bits() through the whole fake backend. */
+static int set_vm_bits(struct fake *f, int fd, unsigned int bits)
+{
+	struct kvmgpa_backend be = {
+		.ctx = f,
+		.fd_kind = f_fd_kind,
+		.check_extension = f_check_extension,
+		.enable_cap = f_enable_cap,
+	};
+
+	return kvmgpa__set_vm_bits(fd, bits, &be);
 }
 
 static bool skipped_mentions(const struct kvmgpa_result *r, unsigned int i, const char *what)
@@ -248,10 +299,15 @@ static void test_capability(void)
 	CHECK(r.nr_skipped == 0, "skipped %u", r.nr_skipped);
 	CHECK(r.cap_bits == 48 && r.maxphyaddr == 0x34 && r.guest_phys_bits == 0x30,
 	      "observed cap %d maxphyaddr %d g %d", r.cap_bits, r.maxphyaddr, r.guest_phys_bits);
+	CHECK(f.vm_gpa_bits_asked == 1 && f.vm_gpa_bits_fd == 7,
+	      "KVM_CAP_VM_GPA_BITS asked %d times, last on fd %d", f.vm_gpa_bits_asked,
+	      f.vm_gpa_bits_fd);
+	CHECK(KVMGPA_CAP_MAX_GPA_BITS_FALLBACK == 250, "fallback %d",
+	      KVMGPA_CAP_MAX_GPA_BITS_FALLBACK);
 #ifdef KVM_CAP_MAX_GPA_BITS
 	CHECK(kvmgpa_cap_number() == KVM_CAP_MAX_GPA_BITS, "cap number %lu", kvmgpa_cap_number());
 #else
-	CHECK(kvmgpa_cap_number() == KVMGPA_CAP_MAX_GPA_BITS_FALLBACK && kvmgpa_cap_number() == 280,
+	CHECK(kvmgpa_cap_number() == KVMGPA_CAP_MAX_GPA_BITS_FALLBACK && kvmgpa_cap_number() == 250,
 	      "cap number %lu", kvmgpa_cap_number());
 #endif
 }
@@ -282,20 +338,87 @@ static void test_capability_falls_through(void)
 	f.cap = 12;
 	r = query(&f);
 	CHECK(r.source == KVMGPA_SOURCE_CPUID, "too small accepted: source %d", r.source);
+}
 
-#ifndef KVM_CAP_MAX_GPA_BITS
-	/* The provisional number answers, KVM_CAP_VM_GPA_BITS disagrees. */
-	f.cap = 40;
-	f.vm_gpa_bits_set = true;
+/*
+ * The trust rule, whatever the headers define: KVM_CAP_MAX_GPA_BITS counts
+ * only where KVM_CAP_VM_GPA_BITS on the same fd answers a positive value
+ * that equals it on /dev/kvm, or is at most it on a VM fd (the VM's width,
+ * which is then the answer).
+ */
+static void test_trust_rule(void)
+{
+	struct fake f = { .cap = 48, .cpuid_eax = 0x00303034, .vm_gpa_bits_set = true };
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct kvmgpa_result r;
+
+	/* /dev/kvm, the two agree. */
+	f.vm_gpa_bits = 48;
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CAPABILITY && r.bits == 48 && r.authoritative &&
+	      r.nr_skipped == 0 && f.vm_gpa_bits_fd == 7,
+	      "agree: %u from %s, 207 asked on fd %d", r.bits, kvmgpa_source_name(r.source),
+	      f.vm_gpa_bits_fd);
+
+	/* /dev/kvm, the two disagree: the next rung, both values named. */
+	f.vm_gpa_bits = 46;
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUID && r.bits == 48 && r.cap_bits == 48 &&
+	      skipped_mentions(&r, 0, "answered 48 but KVM_CAP_VM_GPA_BITS 46") &&
+	      skipped_mentions(&r, 0, "another capability"),
+	      "disagree: %u from %s, '%s'", r.bits, kvmgpa_source_name(r.source), r.skipped[0]);
+
+	/* /dev/kvm: a lower KVM_CAP_VM_GPA_BITS is a VM's privilege only. */
+	f.cap = 52;
+	f.vm_gpa_bits = 48;
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_CPUID && skipped_mentions(&r, 0, "want them equal"),
+	      "lower 207 on /dev/kvm: from %s, '%s'", kvmgpa_source_name(r.source), r.skipped[0]);
+
+	/* KVM_CAP_VM_GPA_BITS answers 0 (upstream x86 without the series), or fails. */
+	f.cap = 48;
 	f.vm_gpa_bits = 0;
 	r = query(&f);
-	CHECK(r.source == KVMGPA_SOURCE_CPUID && skipped_mentions(&r, 0, "another capability"),
-	      "disagreement trusted: source %d reason %s", r.source, r.skipped[0]);
-	f.vm_gpa_bits = 40;
+	CHECK(r.source == KVMGPA_SOURCE_CPUID &&
+	      skipped_mentions(&r, 0, "answered 48 but KVM_CAP_VM_GPA_BITS 0"),
+	      "207 answers 0: from %s, '%s'", kvmgpa_source_name(r.source), r.skipped[0]);
+	f.vm_gpa_bits = -EINVAL;
 	r = query(&f);
-	CHECK(r.source == KVMGPA_SOURCE_CAPABILITY && r.bits == 40, "agreement: source %d bits %u",
-	      r.source, r.bits);
-#endif
+	CHECK(r.source == KVMGPA_SOURCE_CPUID && skipped_mentions(&r, 0, "KVM_CAP_VM_GPA_BITS -22"),
+	      "207 fails: from %s, '%s'", kvmgpa_source_name(r.source), r.skipped[0]);
+
+	/* A VM fd whose width is below the ceiling: the VM's width is the answer. */
+	o.system_fd = FD_SYS;
+	o.vm_fd = FD_VM;
+	f.cap = 52;
+	f.vm_gpa_bits = 46;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "vm fd, lower 207");
+	CHECK(r.source == KVMGPA_SOURCE_VM_CAPABILITY && r.bits == 46 && r.cap_bits == 52 &&
+	      r.vm_gpa_bits == 46 && r.authoritative && f.vm_gpa_bits_fd == FD_VM && f.cap_fd == FD_VM &&
+	      strstr(r.explanation, "46") && strstr(r.explanation, "52"),
+	      "vm fd, lower 207: %u from %s (%s), cap_bits %d, 207 on fd %d", r.bits,
+	      kvmgpa_source_name(r.source), r.explanation, r.cap_bits, f.vm_gpa_bits_fd);
+	f.vm_gpa_bits = 52;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_CAPABILITY &&
+	      r.bits == 52, "vm fd, equal: %u from %s", r.bits, kvmgpa_source_name(r.source));
+
+	/* A VM fd: above the ceiling, or 0, is not the series. */
+	f.cap = 48;
+	f.vm_gpa_bits = 52;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_CPUID &&
+	      skipped_mentions(&r, 0, "answered 48 but KVM_CAP_VM_GPA_BITS 52 on the VM fd"),
+	      "vm fd, higher 207: from %s, '%s'", kvmgpa_source_name(r.source), r.skipped[0]);
+	f.vm_gpa_bits = 0;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_CPUID &&
+	      skipped_mentions(&r, 0, "KVM_CAP_VM_GPA_BITS 0 on the VM fd"),
+	      "vm fd, 207 answers 0: from %s, '%s'", kvmgpa_source_name(r.source), r.skipped[0]);
+
+	/* The same /dev/kvm as both fds is still /dev/kvm: equality wanted. */
+	o.vm_fd = FD_SYS;
+	f.cap = 52;
+	f.vm_gpa_bits = 48;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_CPUID,
+	      "/dev/kvm twice, lower 207: from %s", kvmgpa_source_name(r.source));
 }
 
 static void test_cpuid_falls_through(void)
@@ -559,7 +682,7 @@ static void test_bad_arguments(void)
 
 	CHECK(kvmgpa_query(-1, &r) == -EINVAL, "negative fd");
 	CHECK(kvmgpa_query(0, NULL) == -EINVAL, "NULL result");
-	CHECK(kvmgpa_query_backend(0, NULL, &r) == -EINVAL, "NULL backend");
+	CHECK(kvmgpa__query_backend(0, NULL, &r) == -EINVAL, "NULL backend");
 }
 
 static void test_missing_backend_members(void)
@@ -567,7 +690,7 @@ static void test_missing_backend_members(void)
 	struct kvmgpa_backend be = { 0 };
 	struct kvmgpa_result r;
 
-	CHECK(kvmgpa_query_backend(3, &be, &r) == 0, "empty backend");
+	CHECK(kvmgpa__query_backend(3, &be, &r) == 0, "empty backend");
 	CHECK(r.source == KVMGPA_SOURCE_GUESS && r.bits == 36 && r.nr_skipped == 3,
 	      "empty backend: %u from %d, %u skipped", r.bits, r.source, r.nr_skipped);
 }
@@ -596,7 +719,16 @@ static void test_region_fits(void)
 static void test_names(void)
 {
 	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_CAPABILITY), "KVM_CAP_MAX_GPA_BITS"), "cap");
+	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_CPUID), "GuestPhysAddrSize"), "cpuid");
+	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_CPUINFO), "cpuinfo"), "cpuinfo");
 	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_GUESS), "guess"), "guess");
+	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_TDP_OFF), "tdp-off"), "tdp-off");
+	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_VM_CAPABILITY), "KVM_CAP_VM_GPA_BITS"),
+	      "vm cap");
+	/* 1.0's values never move. */
+	CHECK(KVMGPA_SOURCE_CAPABILITY == 0 && KVMGPA_SOURCE_CPUID == 1 && KVMGPA_SOURCE_CPUINFO == 2 &&
+	      KVMGPA_SOURCE_GUESS == 3 && KVMGPA_SOURCE_TDP_OFF == 4 &&
+	      KVMGPA_SOURCE_VM_CAPABILITY == 5, "enum values");
 	CHECK(!strcmp(kvmgpa_source_name((enum kvmgpa_source)42), "unknown"), "unknown");
 }
 
@@ -641,6 +773,13 @@ static void test_options_fds(void)
 	      "vm fd as system fd: cap on %d cpuid on %d", f.cap_fd, f.cpuid_fd);
 	o.vm_fd = FD_VM;
 	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "two VM fds");
+	/* Swapped fds, as kvmgpa(3) lists them. */
+	o.vm_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "swapped: VM fd as system_fd");
+	o.system_fd = -1;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "/dev/kvm as vm_fd alone");
+	o.system_fd = FD_OPENED;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "/dev/kvm as vm_fd, another as system_fd");
 	o.system_fd = FD_SYS;
 	o.vm_fd = FD_SYS;
 	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "the same /dev/kvm twice is harmless");
@@ -686,8 +825,8 @@ static void test_options_fds(void)
 	      f.file_reads == 0, "kvm only: bits %u skipped %u", r.bits, r.nr_skipped);
 	f.cpuid_eax = 0x00303034;
 	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_CPUID &&
-	      r.authoritative, "kvm only with GuestPhysAddrSize: source %s",
-	      kvmgpa_source_name(r.source));
+	      !r.authoritative, "kvm only with GuestPhysAddrSize: source %s, authoritative %d",
+	      kvmgpa_source_name(r.source), r.authoritative);
 
 	o.flags = 1u << 31;
 	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "unknown flag");
@@ -785,9 +924,10 @@ static void test_cpuid_tdp_off(void)
 			  .apic_bus = 1 };
 	struct kvmgpa_result r = query(&f);
 
-	CHECK(r.source == KVMGPA_SOURCE_CPUID && r.bits == 52 && r.authoritative &&
-	      strstr(r.explanation, "TDP is off"), "new kernel, TDP off: %u from %s",
-	      r.bits, kvmgpa_source_name(r.source));
+	CHECK(r.source == KVMGPA_SOURCE_TDP_OFF && r.bits == 52 && !r.authoritative &&
+	      strstr(r.explanation, "TDP is off") && !strcmp(kvmgpa_source_name(r.source), "tdp-off"),
+	      "new kernel, TDP off: %u from %s, authoritative %d", r.bits,
+	      kvmgpa_source_name(r.source), r.authoritative);
 	f.pre_fault = 1;	/* TDP on yet GuestPhysAddrSize 0: do not believe it */
 	r = query(&f);
 	CHECK(r.source == KVMGPA_SOURCE_CPUINFO && r.bits == 46, "TDP on, g=0: %u from %s",
@@ -797,6 +937,247 @@ static void test_cpuid_tdp_off(void)
 	r = query(&f);
 	CHECK(r.source == KVMGPA_SOURCE_CPUINFO, "old kernel: from %s", kvmgpa_source_name(r.source));
 	free(amd4);
+}
+
+/* Each source, and whether its answer is authoritative: only KVM's statement. */
+static void test_sources_authoritative(void)
+{
+	char *amd4 = load("cpuinfo-amd-qemu-npt4-pa52.txt");
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct kvmgpa_result r;
+	struct {
+		const char *what;
+		struct fake f;
+		int vm_fd;
+		enum kvmgpa_source source;
+		unsigned int bits;
+		bool authoritative;
+	} cases[] = {
+		{ "capability", { .cap = 48, .cpuid_eax = 0x00303034 }, -1,
+		  KVMGPA_SOURCE_CAPABILITY, 48, true },
+		{ "VM width", { .cap = 52, .vm_gpa_bits_set = true, .vm_gpa_bits = 40,
+				.cpuid_eax = 0x00343034 }, FD_VM,
+		  KVMGPA_SOURCE_VM_CAPABILITY, 40, true },
+		{ "GuestPhysAddrSize", { .cap = 0, .cpuid_eax = 0x00303034 }, -1,
+		  KVMGPA_SOURCE_CPUID, 48, false },
+		{ "TDP off", { .cap = 0, .cpuid_eax = 0x00003034, .apic_bus = 1 }, -1,
+		  KVMGPA_SOURCE_TDP_OFF, 52, false },
+		{ "cpuinfo", { .cap = 0, .cpuid_eax = 0x00003034, .cpuinfo = amd4 }, -1,
+		  KVMGPA_SOURCE_CPUINFO, 48, false },
+		{ "guess", { .cap = 0, .cpuid_eax = 0x00003034 }, -1,
+		  KVMGPA_SOURCE_GUESS, 48, false },
+	};
+	unsigned int i;
+
+	o.system_fd = FD_SYS;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o.vm_fd = cases[i].vm_fd;
+		CHECK(query_opts(&cases[i].f, &o, &r, sizeof(r)) == 0, "%s: query", cases[i].what);
+		CHECK(r.source == cases[i].source && r.bits == cases[i].bits &&
+		      r.authoritative == cases[i].authoritative,
+		      "%s: %u from %s, authoritative %d", cases[i].what, r.bits,
+		      kvmgpa_source_name(r.source), r.authoritative);
+	}
+	free(amd4);
+}
+
+/* The guest-usable width, and judging a region against it. */
+static void test_usable_width(void)
+{
+	struct fake f = { .cap = 48, .cpuid_eax = 0x00303034 };
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	const uint64_t t40 = 1ull << 40;
+	struct kvmgpa_result r;
+	struct kvmgpa_backend be = { 0 };
+
+	/* Given: min(48, 40) = 40; 2^40 is inside N but not the guest's. */
+	o.system_fd = FD_SYS;
+	o.guest_maxphyaddr = 40;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_maxphyaddr_known &&
+	      kvmgpa_usable_bits(&r) == 40, "given 40: usable %u", kvmgpa_usable_bits(&r));
+	CHECK(kvmgpa_region_fits(r.bits, t40, 1) && !kvmgpa_result_region_fits(&r, t40, 1) &&
+	      kvmgpa_result_region_fits(&r, t40 - 1, 1), "2^40 against the guest's 40 bits");
+
+	/* Known from KVM (MAXPHYADDR 52): min(48, 52). */
+	o.guest_maxphyaddr = 0;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_maxphyaddr_known &&
+	      kvmgpa_usable_bits(&r) == 48 && kvmgpa_result_region_fits(&r, t40, 1) &&
+	      !kvmgpa_result_region_fits(&r, 1ull << 48, 1), "KVM's 52: usable %u",
+	      kvmgpa_usable_bits(&r));
+	/* Shadow paging, KVM's MAXPHYADDR 40: N 52, the guest 40. */
+	f.cap = 52;
+	f.cpuid_eax = 0x00003028;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.bits == 52 &&
+	      kvmgpa_usable_bits(&r) == 40 && !kvmgpa_result_region_fits(&r, t40, 1),
+	      "shadow pa40: usable %u", kvmgpa_usable_bits(&r));
+
+	/* Not known at all: N itself. */
+	CHECK(kvmgpa__query_backend(3, &be, &r) == 0 && !r.guest_maxphyaddr_known &&
+	      kvmgpa_usable_bits(&r) == r.bits && r.bits == 36, "unknown: usable %u of %u",
+	      kvmgpa_usable_bits(&r), r.bits);
+
+	/* A result without guest_bits (or nothing): N, or 0 and never fits. */
+	r.guest_bits = 20;
+	r.size = offsetof(struct kvmgpa_result, guest_bits);
+	CHECK(kvmgpa_usable_bits(&r) == 36, "no guest_bits: %u", kvmgpa_usable_bits(&r));
+	r.size = 0;
+	CHECK(kvmgpa_usable_bits(&r) == 0 && !kvmgpa_result_region_fits(&r, 0, 1), "empty result");
+	CHECK(kvmgpa_usable_bits(NULL) == 0 && !kvmgpa_result_region_fits(NULL, 0, 1), "NULL");
+}
+
+/* 1.1's members: filled by kvmgpa_query_ex(), never by 1.0's kvmgpa_query(). */
+static void test_result_1_1(void)
+{
+	struct fake f = { .cap = 48, .cpuid_eax = 0x00303034 };
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct kvmgpa_result r;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	o.system_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && KVMGPA_RESULT_HAS(&r, vm_gpa_bits) &&
+	      KVMGPA_RESULT_HAS(&r, guest_maxphyaddr_known) && r.vm_gpa_bits == 48,
+	      "1.1 result: size %u vm_gpa_bits %d", r.size, r.vm_gpa_bits);
+	f.cap = 0;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.vm_gpa_bits == -1,
+	      "no capability: vm_gpa_bits %d", r.vm_gpa_bits);
+	CHECK(query_opts(&f, &o, &r, offsetof(struct kvmgpa_result, vm_gpa_bits)) == 0 &&
+	      !KVMGPA_RESULT_HAS(&r, vm_gpa_bits) && KVMGPA_RESULT_HAS(&r, guest_bits),
+	      "1.0-sized result: size %u", r.size);
+	/*
+	 * A 1.0 caller never sees a source 1.0 did not have: 1.1's TDP-off and
+	 * VM-width answers come as 1.0 named them.
+	 */
+	f = (struct fake){ .cap = 0, .cpuid_eax = 0x00003034, .apic_bus = 1 };
+	CHECK(query_opts(&f, &o, &r, offsetof(struct kvmgpa_result, vm_gpa_bits)) == 0 &&
+	      r.source == KVMGPA_SOURCE_CPUID && r.bits == 52 && strstr(r.explanation, "TDP is off"),
+	      "1.0 caller, TDP off: source %d", r.source);
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_TDP_OFF,
+	      "1.1 caller, TDP off: source %d", r.source);
+	f = (struct fake){ .cap = 52, .vm_gpa_bits_set = true, .vm_gpa_bits = 44 };
+	o.vm_fd = FD_VM;
+	CHECK(query_opts(&f, &o, &r, offsetof(struct kvmgpa_result, vm_gpa_bits)) == 0 &&
+	      r.source == KVMGPA_SOURCE_CAPABILITY && r.bits == 44 && r.authoritative,
+	      "1.0 caller, VM width: source %d bits %u", r.source, r.bits);
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_VM_CAPABILITY,
+	      "1.1 caller, VM width: source %d", r.source);
+	o.vm_fd = -1;
+
+	/* kvmgpa_query() refuses /dev/null before filling anything. */
+	memset(&r, 0xa5, sizeof(r));
+	CHECK(kvmgpa_query(fd, &r) == -ENOTTY && r.size == 0xa5a5a5a5, "1.0 entry point");
+	close(fd);
+}
+
+/* Setting a VM's width: each answer, and what KVM is asked. */
+static void test_set_vm_bits(void)
+{
+	struct fake f = { .cap = 48, .cpuid_eax = 0x00343034, .can_set = true };
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct kvmgpa_result r;
+	int fd, ret;
+
+	/* Success: KVM_ENABLE_CAP(207, args[0] = bits) on the VM fd. */
+	CHECK(set_vm_bits(&f, FD_VM, 40) == 0 && f.enable_calls == 1 && f.enable_fd == FD_VM &&
+	      f.enable_cap == KVM_CAP_VM_GPA_BITS && f.enable_arg == 40,
+	      "set 40: %d calls, cap %u arg %llu on fd %d", f.enable_calls, f.enable_cap,
+	      (unsigned long long)f.enable_arg, f.enable_fd);
+	/* Read back: the VM's width 40, the ceiling 48 unchanged. */
+	o.system_fd = FD_SYS;
+	o.vm_fd = FD_VM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.vm_gpa_bits == 40 && r.cap_bits == 48 &&
+	      r.bits == 40 && r.source == KVMGPA_SOURCE_VM_CAPABILITY && r.authoritative,
+	      "read back: width %d ceiling %d, N %u from %s", r.vm_gpa_bits, r.cap_bits, r.bits,
+	      kvmgpa_source_name(r.source));
+	/* Both ends of the range: 32 and the ceiling itself. */
+	CHECK(set_vm_bits(&f, FD_VM, 32) == 0 && f.vm_gpa_bits == 32, "set 32: %d", f.vm_gpa_bits);
+	CHECK(set_vm_bits(&f, FD_VM, 48) == 0 && f.vm_gpa_bits == 48, "set 48: %d", f.vm_gpa_bits);
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.vm_gpa_bits == 48 && r.cap_bits == 48 &&
+	      r.source == KVMGPA_SOURCE_CAPABILITY, "read back at the ceiling: %d of %d from %s",
+	      r.vm_gpa_bits, r.cap_bits, kvmgpa_source_name(r.source));
+
+	/* Out of range, both ends: EINVAL and no KVM_ENABLE_CAP. */
+	f.enable_calls = 0;
+	f.vm_gpa_bits_asked = 0;
+	CHECK(set_vm_bits(&f, FD_VM, 31) == -EINVAL && f.vm_gpa_bits_asked == 0, "31 bits");
+	CHECK(set_vm_bits(&f, FD_VM, 0) == -EINVAL, "0 bits");
+	CHECK(set_vm_bits(&f, FD_VM, 53) == -EINVAL && f.vm_gpa_bits_asked == 0, "53 bits");
+	CHECK(set_vm_bits(&f, FD_VM, 49) == -EINVAL, "49 bits, above the ceiling 48");
+	CHECK(f.enable_calls == 0, "KVM_ENABLE_CAP made %d times for bad bits", f.enable_calls);
+	f.cap = 52;
+	CHECK(set_vm_bits(&f, FD_VM, 52) == 0 && f.enable_calls == 1, "52 under a ceiling of 52");
+	f.cap = 48;
+	f.vm_gpa_bits = 48;
+
+	/* Too late: a vCPU or a memslot.  The width is unchanged. */
+	f.busy = true;
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EBUSY && f.vm_gpa_bits == 48, "busy: %d",
+	      f.vm_gpa_bits);
+	f.busy = false;
+
+	/* The wrong fds. */
+	f.enable_calls = 0;
+	CHECK(set_vm_bits(&f, FD_SYS, 40) == -EINVAL, "/dev/kvm as the VM fd");
+	CHECK(set_vm_bits(&f, FD_OPENED, 40) == -EINVAL, "another /dev/kvm as the VM fd");
+	CHECK(set_vm_bits(&f, FD_NOT_KVM, 40) == -ENOTTY, "not KVM");
+	CHECK(set_vm_bits(&f, FD_CLOSED, 40) == -EBADF, "not open");
+	CHECK(set_vm_bits(&f, -1, 40) == -EINVAL, "fd -1");
+	CHECK(f.enable_calls == 0, "KVM_ENABLE_CAP made %d times for a wrong fd", f.enable_calls);
+
+	/* Kernels that cannot set it: EOPNOTSUPP, KVM_ENABLE_CAP not made. */
+	f.cap = 0;			/* neither capability */
+	f.vm_gpa_bits = 0;
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP, "no capability");
+	f.vm_gpa_bits = 40;		/* 207 alone (RISC-V's meaning), 250 absent */
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP, "207 without 250");
+	f.cap = 48;
+	f.vm_gpa_bits = 0;		/* 250 is another capability's here */
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP, "207 answers 0");
+	f.vm_gpa_bits = -EINVAL;
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP, "207 fails");
+	f.vm_gpa_bits = 52;		/* the trust rule: the width above the ceiling */
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP, "207 above 250");
+	f.cap = 99;			/* an implausible ceiling */
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP, "250 answers 99");
+	CHECK(f.enable_calls == 0, "KVM_ENABLE_CAP made %d times without the capability",
+	      f.enable_calls);
+	/*
+	 * Reports both widths but refuses to set an in-range one with EINVAL:
+	 * the series before KVM_ENABLE_CAP, or a TDX VM.
+	 */
+	f.cap = 48;
+	f.vm_gpa_bits = 48;
+	f.can_set = false;
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP && f.enable_calls == 1,
+	      "ENABLE_CAP's EINVAL for 40 of 48: %d calls", f.enable_calls);
+	/* Other errors come as the kernel gave them. */
+	f.enable_err = -EFAULT;
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EFAULT, "EFAULT passed through");
+	f.enable_err = 0;
+
+	/* Missing backend members: no way to ask is no support. */
+	{
+		struct kvmgpa_backend be = { .ctx = &f, .check_extension = f_check_extension };
+
+		f.can_set = true;
+		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, &be) == -EOPNOTSUPP, "no enable_cap");
+		be.check_extension = NULL;
+		be.enable_cap = f_enable_cap;
+		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, &be) == -EOPNOTSUPP, "no check_extension");
+		be.check_extension = f_check_extension;
+		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, &be) == 0, "no fd_kind: the fd is taken as given");
+		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, NULL) == -EINVAL, "no backend");
+	}
+
+	/* The real backend: bad arguments and fds that are not a VM's. */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0, "open /dev/null");
+	CHECK(kvmgpa_set_vm_bits(fd, 31) == -EINVAL, "real: 31 bits");
+	CHECK(kvmgpa_set_vm_bits(-1, 40) == -EINVAL, "real: fd -1");
+	ret = kvmgpa_set_vm_bits(fd, 40);
+	CHECK(ret == -ENOTTY, "real: /dev/null: %d", ret);
+	close(fd);
+	ret = kvmgpa_set_vm_bits(fd, 40);
+	CHECK(ret == -EBADF, "real: a closed fd: %d", ret);
 }
 
 int main(void)
@@ -810,6 +1191,7 @@ int main(void)
 	test_not_kvm();
 	test_capability();
 	test_capability_falls_through();
+	test_trust_rule();
 	test_cpuid_falls_through();
 	test_cpuinfo_samples();
 	test_cpuinfo_intel_ept();
@@ -819,6 +1201,10 @@ int main(void)
 	test_missing_backend_members();
 	test_region_fits();
 	test_names();
+	test_sources_authoritative();
+	test_usable_width();
+	test_result_1_1();
+	test_set_vm_bits();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

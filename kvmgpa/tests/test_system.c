@@ -1,4 +1,5 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-3-Clause
+/* Copyright (c) 2026 KVM GPA Team */
 /*
  * Unit tests for src/system.c, the backend that talks to the running system,
  * against a fake syscall layer: system.c is compiled into this file with
@@ -39,10 +40,14 @@ static int fake_close(int fd);
 /* --- the fake syscall layer ---------------------------------------------- */
 
 #define FAKE_FD 1000		/* scripted calls use this fd; others pass through */
+#define FAKE_VM_FD 1001		/* a VM fd: KVM_GET_API_VERSION fails, caps as FAKE_FD */
 
 static struct {
 	/* ioctl on FAKE_FD */
 	int check_extension;		/* result, or -errno */
+	bool per_cap;			/* KVM_CAP_MAX_GPA_BITS and KVM_CAP_VM_GPA_BITS answer: */
+	int max_gpa_bits[2], vm_gpa_bits[2];	/* [0] on FAKE_FD, [1] on FAKE_VM_FD */
+	int asked_max[2], asked_vm[2];	/* how often each was asked on each fd */
 	int api_version;		/* result, or -errno */
 	int cpuid_e2big;		/* fail this many KVM_GET_SUPPORTED_CPUID calls with E2BIG */
 	int cpuid_err;			/* then fail with this errno, or 0 */
@@ -58,6 +63,9 @@ static struct {
 	/* read on FAKE_FD: a script of results (bytes, or -errno), then EOF */
 	int reads[8];
 	int nr_reads, next_read;
+	/* KVM_ENABLE_CAP: the result (0 or -errno), and what was asked */
+	int enable_result, enable_calls, enable_fd;
+	struct kvm_enable_cap enable;
 } fk;
 
 #define FAKE_PATH "/fake/file"
@@ -70,8 +78,36 @@ static int fake_ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (fd != FAKE_FD)
+	if (fd != FAKE_FD && fd != FAKE_VM_FD)
 		return ioctl(fd, req, arg);
+	if (req == KVM_CHECK_EXTENSION && fk.per_cap &&
+	    ((unsigned long)arg == kvmgpa_cap_number() ||
+	     (unsigned long)arg == KVM_CAP_VM_GPA_BITS)) {
+		int vm = fd == FAKE_VM_FD;
+
+		if ((unsigned long)arg == KVM_CAP_VM_GPA_BITS) {
+			fk.asked_vm[vm]++;
+			return fk.vm_gpa_bits[vm];
+		}
+		fk.asked_max[vm]++;
+		return fk.max_gpa_bits[vm];
+	}
+	if (req == KVM_ENABLE_CAP) {
+		fk.enable_calls++;
+		fk.enable_fd = fd;
+		memcpy(&fk.enable, arg, sizeof(fk.enable));
+		if (fk.enable_result < 0) {
+			errno = -fk.enable_result;
+			return -1;
+		}
+		if (fk.enable.cap == KVM_CAP_VM_GPA_BITS)
+			fk.vm_gpa_bits[1] = fk.enable.args[0];
+		return 0;
+	}
+	if (req == KVM_GET_API_VERSION && fd == FAKE_VM_FD) {
+		errno = ENOTTY;
+		return -1;
+	}
 	if (req == KVM_CHECK_EXTENSION || req == KVM_GET_API_VERSION) {
 		int r = req == KVM_CHECK_EXTENSION ? fk.check_extension : fk.api_version;
 
@@ -124,7 +160,7 @@ static int fake_open(const char *path, int flags, ...)
 
 static int fake_fcntl(int fd, int cmd, ...)
 {
-	if (fd != FAKE_FD)
+	if (fd != FAKE_FD && fd != FAKE_VM_FD)
 		return fcntl(fd, cmd);
 	if (fk.fcntl_err) {
 		errno = fk.fcntl_err;
@@ -189,9 +225,9 @@ static void test_check_extension(void)
 {
 	reset();
 	fk.check_extension = 48;
-	CHECK(sys_check_extension(NULL, FAKE_FD, 280) == 48, "value");
+	CHECK(sys_check_extension(NULL, FAKE_FD, 250) == 48, "value");
 	fk.check_extension = -EINVAL;
-	CHECK(sys_check_extension(NULL, FAKE_FD, 280) == -EINVAL, "error");
+	CHECK(sys_check_extension(NULL, FAKE_FD, 250) == -EINVAL, "error");
 }
 
 static void test_supported_cpuid(void)
@@ -283,6 +319,117 @@ static void test_host_cpuid(void)
 	      r, eax);
 }
 
+/*
+ * The trust rule end to end, through the real backend's ioctls: the library
+ * asks KVM_CAP_VM_GPA_BITS on the same fd as KVM_CAP_MAX_GPA_BITS, always.
+ */
+static struct kvmgpa_result trust_query(int sys, int vm, int *ret)
+{
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct kvmgpa_result r;
+
+	o.system_fd = sys;
+	o.vm_fd = vm;
+	o.flags = KVMGPA_KVM_ONLY;
+	memset(&r, 0, sizeof(r));
+	*ret = kvmgpa__query(&o, &kvmgpa__system_backend, &r, sizeof(r));
+	return r;
+}
+
+static void test_trust_rule(void)
+{
+	struct kvmgpa_result r;
+	int ret;
+
+	reset();
+	fk.check_extension = 1;		/* KVM_CAP_USER_MEMORY and the rest */
+	fk.api_version = KVM_API_VERSION;
+	fk.per_cap = true;
+	fk.cpuid_nent = 20;
+	fk.cpuid_has_80000008 = true;
+	fk.eax = 0x00303034;		/* GuestPhysAddrSize 48, MAXPHYADDR 52 */
+
+	/* Agree on /dev/kvm. */
+	fk.max_gpa_bits[0] = fk.vm_gpa_bits[0] = 48;
+	r = trust_query(FAKE_FD, -1, &ret);
+	CHECK(ret == 0 && r.source == KVMGPA_SOURCE_CAPABILITY && r.bits == 48 &&
+	      fk.asked_max[0] == 1 && fk.asked_vm[0] == 1,
+	      "agree: r %d, %u from %s, asked %d/%d", ret, r.bits, kvmgpa_source_name(r.source),
+	      fk.asked_max[0], fk.asked_vm[0]);
+
+	/* Disagree: GuestPhysAddrSize answers instead, and the skip names both. */
+	fk.vm_gpa_bits[0] = 40;
+	r = trust_query(FAKE_FD, -1, &ret);
+	CHECK(ret == 0 && r.source == KVMGPA_SOURCE_CPUID &&
+	      strstr(r.skipped[0], "answered 48 but KVM_CAP_VM_GPA_BITS 40"),
+	      "disagree: r %d, from %s, '%s'", ret, kvmgpa_source_name(r.source), r.skipped[0]);
+
+	/* 207 answers 0: a kernel where 250 is someone else's. */
+	fk.vm_gpa_bits[0] = 0;
+	r = trust_query(FAKE_FD, -1, &ret);
+	CHECK(ret == 0 && r.source == KVMGPA_SOURCE_CPUID &&
+	      strstr(r.skipped[0], "KVM_CAP_VM_GPA_BITS 0"),
+	      "207 answers 0: from %s, '%s'", kvmgpa_source_name(r.source), r.skipped[0]);
+
+	/* A VM fd whose width is below the ceiling: both asked there, its width wins. */
+	fk.vm_gpa_bits[0] = 52;
+	fk.max_gpa_bits[1] = 52;
+	fk.vm_gpa_bits[1] = 44;
+	fk.asked_max[0] = fk.asked_vm[0] = 0;
+	r = trust_query(FAKE_FD, FAKE_VM_FD, &ret);
+	CHECK(ret == 0 && r.source == KVMGPA_SOURCE_VM_CAPABILITY && r.bits == 44 &&
+	      r.cap_bits == 52 && fk.asked_max[1] == 1 && fk.asked_vm[1] == 1 &&
+	      fk.asked_max[0] == 0 && fk.asked_vm[0] == 0,
+	      "vm fd, lower 207: r %d, %u from %s, cap %d", ret, r.bits,
+	      kvmgpa_source_name(r.source), r.cap_bits);
+}
+
+/*
+ * KVM_ENABLE_CAP as the real backend makes it: the capability, args[0], and
+ * every other arg and the flags 0, which the kernel insists on.
+ */
+static void test_enable_cap(void)
+{
+	struct kvmgpa_result r;
+	int ret;
+
+	reset();
+	memset(&fk.enable, 0xa5, sizeof(fk.enable));
+	CHECK(sys_enable_cap(NULL, FAKE_VM_FD, KVM_CAP_VM_GPA_BITS, 40) == 0 &&
+	      fk.enable_calls == 1 && fk.enable.cap == KVM_CAP_VM_GPA_BITS &&
+	      fk.enable.args[0] == 40 && !fk.enable.args[1] && !fk.enable.args[2] &&
+	      !fk.enable.args[3] && !fk.enable.flags,
+	      "enable: cap %u args %llu %llu %llu %llu flags %u", fk.enable.cap,
+	      (unsigned long long)fk.enable.args[0], (unsigned long long)fk.enable.args[1],
+	      (unsigned long long)fk.enable.args[2], (unsigned long long)fk.enable.args[3],
+	      fk.enable.flags);
+	fk.enable_result = -EBUSY;
+	CHECK(sys_enable_cap(NULL, FAKE_VM_FD, KVM_CAP_VM_GPA_BITS, 40) == -EBUSY, "EBUSY");
+
+	/* kvmgpa_set_vm_bits()'s path through the real backend, and reading back. */
+	reset();
+	fk.check_extension = 1;		/* KVM_CAP_USER_MEMORY and the rest */
+	fk.api_version = KVM_API_VERSION;
+	fk.per_cap = true;
+	fk.max_gpa_bits[0] = fk.vm_gpa_bits[0] = 52;
+	fk.max_gpa_bits[1] = fk.vm_gpa_bits[1] = 52;
+	ret = kvmgpa__set_vm_bits(FAKE_VM_FD, 44, &kvmgpa__system_backend);
+	CHECK(ret == 0 && fk.enable_calls == 1 && fk.enable_fd == FAKE_VM_FD &&
+	      fk.enable.args[0] == 44 && fk.asked_vm[1] == 1 && fk.asked_max[1] == 1,
+	      "set 44: r %d, %d calls on fd %d", ret, fk.enable_calls, fk.enable_fd);
+	r = trust_query(FAKE_FD, FAKE_VM_FD, &ret);
+	CHECK(ret == 0 && r.vm_gpa_bits == 44 && r.cap_bits == 52 &&
+	      r.source == KVMGPA_SOURCE_VM_CAPABILITY, "read back: r %d, width %d ceiling %d",
+	      ret, r.vm_gpa_bits, r.cap_bits);
+	CHECK(kvmgpa__set_vm_bits(FAKE_FD, 44, &kvmgpa__system_backend) == -EINVAL &&
+	      fk.enable_calls == 1, "/dev/kvm as the VM fd");
+	fk.enable_result = -EINVAL;	/* a kernel without KVM_ENABLE_CAP for 207 */
+	CHECK(kvmgpa__set_vm_bits(FAKE_VM_FD, 44, &kvmgpa__system_backend) == -EOPNOTSUPP,
+	      "ENABLE_CAP's EINVAL for an in-range width");
+	fk.enable_result = -EBUSY;
+	CHECK(kvmgpa__set_vm_bits(FAKE_VM_FD, 44, &kvmgpa__system_backend) == -EBUSY, "EBUSY");
+}
+
 int main(void)
 {
 	test_fd_kind();
@@ -291,6 +438,8 @@ int main(void)
 	test_open_close();
 	test_slurp();
 	test_host_cpuid();
+	test_trust_rule();
+	test_enable_cap();
 	printf("test_system: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -37,7 +37,7 @@
 
 /* The series' number, so that an unpatched kernel's header builds this too. */
 #ifndef KVM_CAP_MAX_GPA_BITS
-#define KVM_CAP_MAX_GPA_BITS 280
+#define KVM_CAP_MAX_GPA_BITS 250
 #endif
 
 #define TEST_SLOT	1

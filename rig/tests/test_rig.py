@@ -63,18 +63,30 @@ class LogScan(unittest.TestCase):
         self.assertIn("kvm_multiple_exception", hits[0][2])
 
     def test_known_splats(self):
-        hits = logscan.scan(data("warn-6.1-shadow.console.log"))
+        console = data("warn-6.1-shadow.console.log")
+        hits = logscan.scan(console)
         rules = rig.read_known_splats()
-        unknown, known = rig.split_known_splats(hits, "6.1/patched", "shadow-pa52", rules)
+        unknown, known = rig.split_known_splats(hits, "6.1/patched", "shadow-pa52", rules, console)
         self.assertEqual((unknown, len(known)), ([], 1))
         self.assertIn("pre-existing", known[0][1])
         # The same report elsewhere is not known: it fails.
         for key, cell in (("6.12/patched", "shadow-pa52"), ("6.1/patched", "npt4-pa52")):
-            unknown, known = rig.split_known_splats(hits, key, cell, rules)
+            unknown, known = rig.split_known_splats(hits, key, cell, rules, console)
             self.assertEqual((len(unknown), known), (1, []))
+        # So does the same report while another test runs, or before any.
+        moved = console.replace("rig: running set_memory_region_test:", "rig: running other_test:")
+        unknown, known = rig.split_known_splats(hits, "6.1/patched", "shadow-pa52", rules, moved)
+        self.assertEqual((len(unknown), known), (1, []))
+        self.assertEqual(len(rig.split_known_splats(hits, "6.1/patched", "shadow-pa52", rules)[0]), 1)
         # A different report in the same place fails too.
         other = [(1, "warning", "WARNING: CPU: 0 PID: 1 at arch/x86/kvm/mmu/mmu.c:1 foo+0x1/0x2")]
-        self.assertEqual(len(rig.split_known_splats(other, "6.1/base", "shadow-pa52", rules)[0]), 1)
+        self.assertEqual(len(rig.split_known_splats(other, "6.1/base", "shadow-pa52", rules,
+                                                    console)[0]), 1)
+
+    def test_running_test(self):
+        console = "boot\nrig: running a: ./a\nx\nrig: running b/c: ./c\ny\n"
+        self.assertEqual([rig.running_test(console, n) for n in (1, 2, 3, 4, 5)],
+                         ["", "", "a", "a", "b/c"])
 
     def test_missing_init_panic(self):
         hits = logscan.scan(data("panic-noinit.console.log"))
