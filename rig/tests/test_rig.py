@@ -83,6 +83,21 @@ class LogScan(unittest.TestCase):
         self.assertEqual(len(rig.split_known_splats(other, "6.1/base", "shadow-pa52", rules,
                                                     console)[0]), 1)
 
+    def test_console_results(self):
+        console = ("rig: running a: ./a\nA out\nrig: result 1 a rc=0 duration_ms=12\n"
+                   "rig: running b/c: ./c\nrig: result 2 b/c rc=4 duration_ms=3\n"
+                   "rig: running d: ./d\nrig: result 3 d rc=137 duration_ms=9\n"
+                   "rig: running e: ./e\nrig: result 4 e rc=1 duration_ms=1\n"
+                   "rig: running f: ./f\nno verdict\n")
+        r = rig.console_results(console)
+        self.assertEqual(sorted(r), ["a", "b/c", "d", "e"])
+        self.assertEqual((r["a"]["result"], r["a"]["duration_ms"], r["a"]["output"]),
+                         ("ok", 12, ["A out"]))
+        self.assertEqual(r["b/c"]["result"], "skip")
+        self.assertTrue(r["b/c"]["detail"].startswith("SKIP"))
+        self.assertEqual((r["d"]["result"], r["d"]["detail"].split()[0]), ("not ok", "TIMEOUT"))
+        self.assertEqual((r["e"]["result"], r["e"]["detail"].split()[0]), ("not ok", "exit=1"))
+
     def test_running_test(self):
         console = "boot\nrig: running a: ./a\nx\nrig: running b/c: ./c\ny\n"
         self.assertEqual([rig.running_test(console, n) for n in (1, 2, 3, 4, 5)],
