@@ -286,7 +286,7 @@ def boot_problems(b, want_end=True):
         probs.append("guest did not power off within the timeout")
     if not b.parsed.began:
         probs.append("guest never reported back (no RIG-BEGIN on the result port)")
-    elif want_end and not b.parsed.ended:
+    elif want_end and not b.parsed.ended and not console_ended(b.console):
         probs.append("guest stopped before RIG-END")
     if b.splats:
         probs.append("%d kernel splat line(s) in the console log" % len(b.splats))
@@ -348,6 +348,12 @@ def console_results(console):
                        "(verdict from the console: the result port lost its line)",
                        "output": lines[start.get(name, n):n]}
     return found
+
+
+def console_ended(console):
+    """Whether the guest's init said on the console that it finished the
+    plan ("rig: end"), for a boot whose result port lost RIG-END."""
+    return any(line.rstrip("\r") == "rig: end" for line in console.splitlines())
 
 
 def run_tests(kernel, initrd, cell_name, cell, plan, log_prefix, meta, splat_rules, drop=()):

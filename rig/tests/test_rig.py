@@ -98,6 +98,10 @@ class LogScan(unittest.TestCase):
         self.assertEqual((r["d"]["result"], r["d"]["detail"].split()[0]), ("not ok", "TIMEOUT"))
         self.assertEqual((r["e"]["result"], r["e"]["detail"].split()[0]), ("not ok", "exit=1"))
 
+    def test_console_ended(self):
+        self.assertTrue(rig.console_ended("x\nrig: end\r\n[ 5.8] reboot: Power down\n"))
+        self.assertFalse(rig.console_ended("rig: running a: ./a\nrig: endless\n"))
+
     def test_running_test(self):
         console = "boot\nrig: running a: ./a\nx\nrig: running b/c: ./c\ny\n"
         self.assertEqual([rig.running_test(console, n) for n in (1, 2, 3, 4, 5)],
