@@ -28,11 +28,21 @@ export CCACHE_DIR
 # Debian packages the rig needs; installed on first use (as root).
 PKGS := qemu-system-x86 seabios linux-source-6.12 linux-source-6.1 debian-archive-keyring busybox-static \
 	flex bison bc libelf-dev libssl-dev cpio ccache xz-utils python3 \
-	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync clang-16
+	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync clang-16 \
+	libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu \
+	libc6-dev-riscv64-cross libgcc-12-dev-riscv64-cross binutils-riscv64-linux-gnu qemu-user-static
 
-.PHONY: all run check deps kernels guests tools vmm unit-tests rig-tests kvmgpa-check \
+# QEMU built from source (rig/qemu): its build dependencies, the dtc that
+# its meson wants for pc-bios/dtb, the 32-bit libgcc that its configure
+# links against before it builds the option ROMs with gcc -m32 (not
+# gcc-multilib: that conflicts with Debian's gcc cross compilers), and
+# bzip2 for rig/qemu/build.sh's edk2 placeholders.
+PKGS += libglib2.0-dev libfdt-dev ninja-build device-tree-compiler lib32gcc-12-dev bzip2
+
+.PHONY: all run check deps kernels guests tools vmm unit-tests rig-tests kvmgpa-check kvmgpa-cross-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) patch-check-$(v) export-$(v) reset-$(v)) \
 	boot clean distclean bench patch-check check-debug regression bochs disk \
+	qemu-tree qemu export-qemu qemu-reset \
 	$(foreach v,$(VERSIONS),debug-kernel-$(v))
 
 all: kernels guests
@@ -104,6 +114,7 @@ patch-check-$(1): kernel-$(1)
 
 export-$(1):
 	@$(RIG)/export-patches.sh $(B)/src/$(1) $(CURDIR)/patches/$(1)
+	@$(RIG)/cover-tail.sh $(B)/src/$(1) $(CURDIR)/patches/$(1)
 
 reset-$(1):
 	@git -C $(B)/src/$(1) reset -q --hard rig-base && rm -f $(B)/src/$(1)/.git/rig-series
@@ -135,6 +146,43 @@ $(B)/guest/vmm/vmm-test: $(wildcard $(RIG)/vmm/*) $(B)/qemu-backports/version | 
 $(B)/qemu-backports/version: | deps
 	@$(RIG)/vmm/fetch-qemu.sh $(B)/qemu-backports
 
+# QEMU 10.2.2 built from its upstream source (Debian unstable's orig
+# tarball, no Debian patches) with patches/qemu applied, to run as a VMM in
+# the guests beside Debian's (rig/qemu).  build/qemu/src is a git tree: the
+# untouched source tagged rig-base, then one commit per patch; edit and
+# commit there, then make export-qemu.  qemu-tree fetches and unpacks only
+# what is missing; qemu builds (ninja: only what changed) and stages
+# build/qemu/root, whose files change only when their contents do.
+QEMU_SRC := $(B)/qemu/src
+qemu-tree: deps
+	@[ -d $(QEMU_SRC)/.git ] && [ -f $(B)/qemu/py/version ] || \
+		$(RIG)/qemu/fetch-source.sh $(B)/qemu $(CURDIR)/patches/qemu
+qemu: $(B)/qemu/root/usr/bin/qemu-system-x86_64
+$(B)/qemu/root/usr/bin/qemu-system-x86_64: qemu-tree $(B)/qemu-backports/version
+	@$(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
+
+# The tree's commits after rig-base into patches/qemu and its series, as
+# export-<ver> does for the kernels (unchanged patches stay byte-identical).
+# The cover letter, 0000-cover-letter.patch, is written by hand like the
+# kernel series' and is never overwritten: git format-patch's template is
+# put there only while there is none.
+export-qemu:
+	@$(RIG)/export-patches.sh $(QEMU_SRC) $(CURDIR)/patches/qemu
+	@p=$(CURDIR)/patches/qemu; \
+	if [ -s $$p/series ] && [ ! -f $$p/0000-cover-letter.patch ]; then \
+		t=$$(mktemp -d); \
+		git -C $(QEMU_SRC) -c user.name="KVM GPA Team" -c user.email=kvm-gpa@example.org \
+			format-patch -q --cover-letter --zero-commit --no-signature -o $$t rig-base..HEAD && cp $$t/0000-cover-letter.patch $$p/; rm -rf $$t; \
+		echo "export-qemu: wrote a template $$p/0000-cover-letter.patch: fill in its subject and blurb"; \
+	elif [ -s $$p/series ]; then \
+		echo "export-qemu: $$p/0000-cover-letter.patch kept as it is: update it if the series changed"; \
+	fi
+
+# Drop the tree's commits and edits, back to rig-base plus patches/qemu.
+qemu-reset:
+	@git -C $(QEMU_SRC) reset -q --hard rig-base && rm -f $(QEMU_SRC)/.git/rig-series
+	@$(RIG)/qemu/fetch-source.sh $(B)/qemu $(CURDIR)/patches/qemu
+
 # libkvmgpa's programs, static, for the guests.
 tools: deps
 	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/tools STATIC=1 all
@@ -142,11 +190,18 @@ tools: deps
 kvmgpa-check: deps
 	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check
 
+# libkvmgpa's arm64 and riscv64 ladders: its unit and CLI tests cross-built
+# with clang-16 and the cross libc, libgcc and binutils in PKGS (Debian 12's
+# gcc-*-linux-gnu cross compilers conflict with gcc-multilib), run under
+# qemu-user-static.
+kvmgpa-cross-check: deps
+	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check-cross
+
 # --- tests ------------------------------------------------------------------
 rig-tests: deps
 	@$(PY) -m unittest discover -s $(RIG)/tests -t $(RIG) -q
 
-unit-tests: rig-tests kvmgpa-check
+unit-tests: rig-tests kvmgpa-check kvmgpa-cross-check
 
 # The kernels `rig.py check` boots: "--run KERNEL VARIANT BZIMAGE INITRD PLAN".
 src-dir = $(B)/src/$(1)$(if $(filter base,$(2)),-base,$(if $(filter debug,$(2)),-debug))

@@ -9,7 +9,19 @@ guest instruction and by nothing else, and with one vCPU, a fixed RNG seed
 and a virtual-time RTC the same kernel does the same work in every boot.
 A "ns" below is therefore an instruction executed by the L1 kernel, the
 workload's process or the L2 guest, and a ratio is a ratio of instruction
-counts.  What that leaves out: the hardware cost of a VM exit, TLB and cache
+counts.
+
+One boot's count is exact but not the whole truth: the same work costs a
+few instructions more or less per fault depending on the state the page
+allocator and the caches of free objects happen to be in, and that state
+follows everything that ran before, including the size of the kernel
+image.  Two builds of one source differed by up to 1% per fault on 6.1.
+So round N boots with its own RNG seed and its own memory size (2 GiB +
+N * 64 MiB): the spread across rounds shows that noise, and the ratio of
+the medians averages it out instead of taking one draw of it.  The two
+kernels of a round boot with the same seed and size, so each round also
+gives a paired ratio (patched over unpatched); the ratio reported is the
+median of those, which cancels most of that noise.  What that leaves out: the hardware cost of a VM exit, TLB and cache
 effects, none of which the series changes.
 
 Every boot runs rig_bench (rig/progs/rig_bench.c: memslot create/delete,
@@ -17,8 +29,8 @@ KVM_CHECK_EXTENSION, NPT faults, dirty-logging write-protection faults) and
 gpa-width-repro --bench (KVM_RUN to the MMIO exit of a guest load, below
 and above the width).  Boots alternate unpatched and patched, ROUNDS each,
 JOBS at a time.  Prints, per version, cell and workload, the median
-(min..max) on each kernel, the patched/unpatched ratio of the medians and
-the spread (the larger of the two kernels' (max - min) / median), and
+(min..max) on each kernel, the median of the rounds' patched/unpatched
+ratios and the spread (the larger of the two kernels' (max - min) / median), and
 writes build/logs/bench/bench.json: one row per workload, version and cell.
 """
 import argparse
@@ -43,8 +55,13 @@ CMD = "cd /rig/bin && ./rig_bench && ./gpa-width-repro --bench 201"
 # its next timer instead of following the host), a seeded RNG for RDRAND and
 # the kernel's randomness, and an RTC that starts at a fixed date and runs
 # on that clock.
-ICOUNT_ARGS = ("-icount", "shift=0,sleep=off", "-seed", "1",
+ICOUNT_ARGS = ("-icount", "shift=0,sleep=off",
                "-rtc", "base=2026-01-01T00:00:00,clock=vm")
+
+
+def round_args(n):
+    """Round N's seed and memory size (the later -m overrides rig.boot's)."""
+    return ("-seed", str(n + 1), "-m", "%dM" % (2048 + 64 * n))
 
 # workload -> (regex on the boot's output, what one operation is)
 WORKLOADS = [
@@ -71,7 +88,7 @@ def run_once(build, version, variant, cell_name, cell, n):
                  cell, [("rig/cmd", CMD.encode() + b"\n", 0o644)], 1200,
                  os.path.join(build, "logs", "bench", "%s-%s-%s-%d" % (version, variant, cell_name, n)),
                  extra_append=rig.read_kernel_append()(version, cell_name),
-                 qemu_args=ICOUNT_ARGS, smp=1)
+                 qemu_args=ICOUNT_ARGS + round_args(n), smp=1)
     out = "\n".join(b.parsed.out)
     probs = rig.boot_problems(b)
     if b.parsed.exit != 0:
@@ -90,17 +107,23 @@ def spread(xs):
 
 
 def summarize(version, cell, runs):
+    """runs: {"base": {round: values}, "patched": {round: values}}"""
     rows = []
     for name, _, what in WORKLOADS:
-        b = [r[name] for r in runs["base"] if name in r]
-        p = [r[name] for r in runs["patched"] if name in r]
+        b = [runs["base"][n][name] for n in sorted(runs["base"]) if name in runs["base"][n]]
+        p = [runs["patched"][n][name] for n in sorted(runs["patched"]) if name in runs["patched"][n]]
         row = {"version": version, "cell": cell, "workload": name, "operation": what,
                "unit": "guest instructions (icount ns) per operation",
                "unpatched": b, "patched": p}
         if len(b) == len(runs["base"]) and len(p) == len(runs["patched"]) and b and p:
             mb, mp = statistics.median(b), statistics.median(p)
+            paired = [runs["patched"][n][name] / runs["base"][n][name]
+                      for n in sorted(set(runs["base"]) & set(runs["patched"]))
+                      if runs["base"][n][name]]
             row.update(median_unpatched=mb, median_patched=mp,
-                       ratio=mp / mb if mb else None,
+                       ratio=statistics.median(paired) if paired else None,
+                       paired_ratios=paired,
+                       ratio_of_medians=mp / mb if mb else None,
                        spread=max(spread(b), spread(p)),
                        spread_unpatched=spread(b), spread_patched=spread(p))
         rows.append(row)
@@ -116,13 +139,14 @@ def print_table(rows, rounds):
     for r in rows:
         if (r["version"], r["cell"]) != key:
             key = (r["version"], r["cell"])
-            print("\n%s in %s, %d boots per kernel, interleaved; median (min..max)" % (key + (rounds,)))
+            print("\n%s in %s, %d boots per kernel, interleaved; median (min..max); ratio: median"
+                  " of the rounds' patched/unpatched" % (key + (rounds,)))
             print("%-12s %-30s %-30s %-9s %s" % ("workload", "unpatched", "patched", "ratio", "spread"))
         if not r["unpatched"] and not r["patched"]:
             print("%-12s not in this cell (no boot printed it: for exit_above, no GPA above the"
                   " width is addressable)" % r["workload"])
             continue
-        if "ratio" not in r:
+        if r.get("ratio") is None:
             print("%-12s not measured in every boot (%d unpatched, %d patched of %d)"
                   % (r["workload"], len(r["unpatched"]), len(r["patched"]), rounds))
             continue
@@ -157,7 +181,7 @@ def main():
     # during the run (nothing should, under icount) reaches both alike.
     jobs = [(v, c, n, var) for n in range(a.rounds) for v in versions for c in cell_names
             for var in ("base", "patched")]
-    runs = {(v, c): {"base": [], "patched": []} for v in versions for c in cell_names}
+    runs = {(v, c): {"base": {}, "patched": {}} for v in versions for c in cell_names}
     os.makedirs(os.path.join(a.build, "logs", "bench"), exist_ok=True)
     print("bench: %d boots, %d at a time; QEMU %s with %s" % (len(jobs), a.jobs, qemu_version(),
                                                             " ".join(ICOUNT_ARGS)), flush=True)
@@ -173,7 +197,7 @@ def main():
                 print(out[-3000:], file=sys.stderr)
                 failed = True
                 continue
-            runs[(v, c)][var].append(vals)
+            runs[(v, c)][var][n] = vals
             print("bench: %s %-7s %s boot %d (%.0f s): %s" % (v, var, c, n, secs, json.dumps(vals)),
                   flush=True)
     rows = []

@@ -19,6 +19,38 @@
 
 enum { EXIT_FITS = 0, EXIT_DOES_NOT_FIT = 1, EXIT_ERROR = 2 };
 
+/*
+ * What the architecture the program is built for calls its widths
+ * (kvmgpa(3)): the widest guest width, the capability that states the
+ * ceiling of a VM's width, and the answers --kvm-only takes.
+ */
+#if defined(__riscv) && __riscv_xlen == 64
+#define MAX_BITS	59
+#define CEILING_CAP	"KVM_CAP_VM_GPA_BITS on /dev/kvm"
+#define CEILING_WHERE	CEILING_CAP
+#define KVM_ANSWERS	"no KVM_CAP_VM_GPA_BITS"
+#elif defined(__aarch64__)
+#define MAX_BITS	52
+#define CEILING_CAP	"KVM_CAP_ARM_VM_IPA_SIZE"
+#define CEILING_WHERE	CEILING_CAP
+#define KVM_ANSWERS	"KVM_CAP_ARM_VM_IPA_SIZE is the host's limit, not a VM's IPA size"
+#else
+#define MAX_BITS	52
+#define CEILING_CAP	"KVM_CAP_MAX_GPA_BITS"
+#define CEILING_WHERE	"KVM_CAP_MAX_GPA_BITS on the VM"
+#define KVM_ANSWERS	"no trusted KVM_CAP_MAX_GPA_BITS, no GuestPhysAddrSize"
+#endif
+
+/* A width --vm-bits may ask for: on riscv64, one a G-stage mode has. */
+static bool vm_bits_ok(uint64_t bits)
+{
+#if defined(__riscv) && __riscv_xlen == 64
+	return bits == 41 || bits == 50 || bits == 59;
+#else
+	return bits >= 32 && bits <= MAX_BITS;
+#endif
+}
+
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
@@ -157,7 +189,7 @@ static void print_text(const struct kvmgpa_result *r, unsigned int vm_bits, int 
 		printf("guest bits:   %u (N; the guest's MAXPHYADDR is unknown)\n", r->guest_bits);
 	printf("authoritative: %s\n", r->authoritative ? "yes (KVM states N)" : "no");
 	if (vm_bits) {
-		printf("ceiling:      %d (KVM_CAP_MAX_GPA_BITS on the VM)\n", r->cap_bits);
+		printf("ceiling:      %d (%s)\n", r->cap_bits, CEILING_WHERE);
 		printf("VM width:     %d (KVM_CAP_VM_GPA_BITS, set to %u)\n", r->vm_gpa_bits,
 		       vm_bits);
 	}
@@ -211,10 +243,15 @@ static void set_vm_bits_failed(const char *argv0, int kvm, int vm, unsigned int 
 	o.system_fd = kvm;
 	o.vm_fd = vm;
 	o.flags = KVMGPA_KVM_ONLY;
+#if defined(__aarch64__)
+	if (err == -EOPNOTSUPP)
+		fprintf(stderr, "arm64 fixes a VM's IPA size when KVM_CREATE_VM creates it (KVM_VM_TYPE_ARM_IPA_SIZE)\n");
+#else
 	if (err == -EOPNOTSUPP)
 		fprintf(stderr, "this kernel cannot set a VM's GPA width (KVM_ENABLE_CAP of KVM_CAP_VM_GPA_BITS)\n");
+#endif
 	else if (err == -EINVAL && kvmgpa_query_ex(&o, &res, sizeof(res)) == 0 && res.authoritative)
-		fprintf(stderr, "above the ceiling, KVM_CAP_MAX_GPA_BITS %d\n", res.cap_bits);
+		fprintf(stderr, "above the ceiling, %s %d\n", CEILING_CAP, res.cap_bits);
 	else
 		fprintf(stderr, "%s\n", strerror(-err));
 }
@@ -262,9 +299,14 @@ int main(int argc, char **argv)
 			vm = true;
 			break;
 		case 'w':
-			if (parse_u64(optarg, &wbits) || wbits < 32 || wbits > 52) {
-				fprintf(stderr, "%s: --vm-bits wants a number of bits, 32 to 52\n",
+			if (parse_u64(optarg, &wbits) || !vm_bits_ok(wbits)) {
+#if defined(__riscv) && __riscv_xlen == 64
+				fprintf(stderr, "%s: --vm-bits wants the width of a G-stage mode: 41, 50 or 59\n",
 					argv[0]);
+#else
+				fprintf(stderr, "%s: --vm-bits wants a number of bits, 32 to %d\n",
+					argv[0], MAX_BITS);
+#endif
 				return EXIT_ERROR;
 			}
 			vm_bits = wbits;
@@ -280,9 +322,9 @@ int main(int argc, char **argv)
 			qo.flags |= KVMGPA_KVM_ONLY;
 			break;
 		case 'g':
-			if (parse_u64(optarg, &gbits) || gbits < 32 || gbits > 52) {
-				fprintf(stderr, "%s: --guest-maxphyaddr wants a number of bits, 32 to 52\n",
-					argv[0]);
+			if (parse_u64(optarg, &gbits) || gbits < 32 || gbits > MAX_BITS) {
+				fprintf(stderr, "%s: --guest-maxphyaddr wants a number of bits, 32 to %d\n",
+					argv[0], MAX_BITS);
 				return EXIT_ERROR;
 			}
 			qo.guest_maxphyaddr = gbits;
@@ -352,8 +394,8 @@ int main(int argc, char **argv)
 	qo.vm_fd = fd != kvm ? fd : -1;
 	r = kvmgpa_query_ex(&qo, &res, sizeof(res));
 	if (r == -ENODATA) {
-		fprintf(stderr, "%s: KVM does not say how many GPA bits it maps (no trusted KVM_CAP_MAX_GPA_BITS, no GuestPhysAddrSize); without --kvm-only the answer would be inferred\n",
-			argv[0]);
+		fprintf(stderr, "%s: KVM does not say how many GPA bits it maps (%s); without --kvm-only the answer would be inferred\n",
+			argv[0], KVM_ANSWERS);
 		for (unsigned int i = 0; i < res.nr_skipped; i++)
 			fprintf(stderr, "  skipped: %s\n", res.skipped[i]);
 		return EXIT_ERROR;

@@ -14,6 +14,24 @@
 
 #include "kvmgpa.h"
 
+/*
+ * The architecture whose KVM the library asks, chosen when it is compiled:
+ * each has its own ladder of sources (kvmgpa.c).  Any other architecture
+ * gets -EOPNOTSUPP from the queries.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define KVMGPA__X86 1
+#define KVMGPA__ARCH_NAME "x86"
+#elif defined(__aarch64__)
+#define KVMGPA__ARM64 1
+#define KVMGPA__ARCH_NAME "arm64"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define KVMGPA__RISCV64 1
+#define KVMGPA__ARCH_NAME "riscv64"
+#else
+#define KVMGPA__ARCH_NAME "unsupported"
+#endif
+
 /* printf-style checking of the library's message helpers. */
 #define KVMGPA__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 

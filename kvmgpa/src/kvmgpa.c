@@ -2,7 +2,9 @@
 /* Copyright (c) 2026 KVM GPA Team */
 /*
  * libkvmgpa: find the number of guest-physical address bits KVM can map.
- * See kvmgpa.h for the order of the sources and why.
+ * See kvmgpa.h for the order of the sources and why.  Each architecture
+ * has a ladder of its own (x86, arm64, riscv64), chosen when this file is
+ * compiled (KVMGPA__X86 and the others, kvmgpa-internal.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +30,34 @@
 #else
 #define CAP_NUMBER KVMGPA_CAP_MAX_GPA_BITS_FALLBACK
 #endif
+#ifndef KVM_CAP_ARM_VM_IPA_SIZE
+#define KVM_CAP_ARM_VM_IPA_SIZE 165	/* Linux 4.20 */
+#endif
+
+/*
+ * Per architecture: the widths the library believes (from KVM, or for a
+ * guest), and the capability whose answer res->cap_bits records, the
+ * ceiling of a VM's width.
+ */
+#if defined(KVMGPA__ARM64)
+/* An IPA size: 32 (ARM64_MIN_PARANGE_BITS) up to 52 (FEAT_LPA, LPA2). */
+#define MIN_BITS	32
+#define MAX_BITS	52
+#define CEILING_CAP	KVM_CAP_ARM_VM_IPA_SIZE
+#elif defined(KVMGPA__RISCV64)
+/* Up to the 59 bits that Sv57x4, the widest G-stage mode, translates. */
+#define MIN_BITS	32
+#define MAX_BITS	59
+#define CEILING_CAP	KVM_CAP_VM_GPA_BITS
+#else
+#define MIN_BITS	X86_MIN_PHYS_BITS
+#define MAX_BITS	X86_MAX_PHYS_BITS
+#define CEILING_CAP	CAP_NUMBER
+#endif
 
 unsigned long kvmgpa_cap_number(void)
 {
-	return CAP_NUMBER;
+	return CEILING_CAP;
 }
 
 const char *kvmgpa_source_name(enum kvmgpa_source source)
@@ -49,6 +75,10 @@ const char *kvmgpa_source_name(enum kvmgpa_source source)
 		return "tdp-off";
 	case KVMGPA_SOURCE_VM_CAPABILITY:
 		return "KVM_CAP_VM_GPA_BITS";
+	case KVMGPA_SOURCE_ARM_IPA_SIZE:
+		return "KVM_CAP_ARM_VM_IPA_SIZE";
+	case KVMGPA_SOURCE_ARM_LEGACY_IPA:
+		return "legacy-ipa-40";
 	}
 	return "unknown";
 }
@@ -76,7 +106,7 @@ bool kvmgpa_region_fits(unsigned int bits, uint64_t gpa, uint64_t size)
 
 static bool plausible_bits(long bits)
 {
-	return bits >= X86_MIN_PHYS_BITS && bits <= X86_MAX_PHYS_BITS;
+	return bits >= MIN_BITS && bits <= MAX_BITS;
 }
 
 /*
@@ -118,6 +148,22 @@ static const char *errstr(int err, char *buf)
 	return buf;
 #endif
 }
+
+/* One query: what an architecture's ladder works from, and fills. */
+struct query {
+	const struct kvmgpa_options *o;
+	const struct kvmgpa_backend *be;
+	int sys, vm;		/* the /dev/kvm and VM fds, -1 where there is none */
+	int open_err;		/* why the library could not open /dev/kvm, or 0 */
+	const char *mpa_from;	/* where res->maxphyaddr came from (x86) */
+	struct kvmgpa_result *res;
+};
+
+#if defined(KVMGPA__X86)
+/* --- x86 ---------------------------------------------------------------- */
+
+/* With only a VM fd, /dev/kvm is opened for KVM_GET_SUPPORTED_CPUID. */
+#define OPENS_SYSTEM_FD 1
 
 static int min_int(int a, int b)
 {
@@ -516,6 +562,334 @@ static void guess(const struct kvmgpa_backend *be, struct kvmgpa_result *res,
 	    phys, from);
 }
 
+/* The capability, else GuestPhysAddrSize (or tdp-off), else cpuinfo. */
+static void arch_ladder(struct query *q)
+{
+	struct kvmgpa_result *res = q->res;
+	const struct kvmgpa_backend *be = q->be;
+	char eb[ERRBUF];
+
+	if (from_capability(q->vm >= 0 ? q->vm : q->sys, q->vm >= 0, be, res)) {
+		/* Still record what CPUID says, for the curious. */
+		if (q->sys >= 0 && be->supported_cpuid_80000008) {
+			uint32_t eax;
+
+			if (!be->supported_cpuid_80000008(be->ctx, q->sys, &eax)) {
+				res->maxphyaddr = eax & 0xff;
+				res->guest_phys_bits = (eax >> 16) & 0xff;
+			}
+		}
+		return;
+	}
+	if (q->sys < 0)
+		skip(res, "GuestPhysAddrSize: no /dev/kvm fd to ask (%s)",
+		     q->o->flags & KVMGPA_NO_OPEN ? "KVMGPA_NO_OPEN" :
+		     q->open_err ? errstr(-q->open_err, eb) : "cannot open it");
+	else
+		from_cpuid(q->sys, be, res, &q->mpa_from);
+	if (!res->bits && (q->o->flags & KVMGPA_NO_FILES))
+		skip(res, "cpuinfo: not read (KVMGPA_NO_FILES)");
+	else if (!res->bits && from_cpuinfo(be, res, &q->mpa_from))
+		res->source = KVMGPA_SOURCE_CPUINFO;
+}
+
+static void arch_guess(struct query *q)
+{
+	guess(q->be, q->res, q->mpa_from);
+}
+
+/* kvmgpa_set_vm_bits() takes any width an x86 guest may have. */
+static bool settable_bits(unsigned int bits)
+{
+	return plausible_bits(bits);
+}
+
+/*
+ * Whether the kernel can set the width of the VM behind @vm_fd: it reports
+ * the ceiling and the VM's width there under the trust rule (from_capability()
+ * on a VM fd).  The ceiling goes to *@ceiling.
+ */
+static bool vm_width_settable(int vm_fd, const struct kvmgpa_backend *be, int *ceiling)
+{
+	int max, cur;
+
+	if (!be->check_extension || !be->enable_cap)
+		return false;
+	cur = be->check_extension(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS);
+	if (cur <= 0)
+		return false;
+	max = be->check_extension(be->ctx, vm_fd, kvmgpa_cap_number());
+	if (!plausible_bits(max) || cur > max)
+		return false;
+	*ceiling = max;
+	return true;
+}
+
+/* kvmgpa_set_vm_bits() on a fd known to be a VM's (or taken as one). */
+static int arch_set_vm_bits(int vm_fd, unsigned int bits, const struct kvmgpa_backend *be)
+{
+	int r, ceiling;
+
+	if (!vm_width_settable(vm_fd, be, &ceiling))
+		return -EOPNOTSUPP;
+	if (bits > (unsigned int)ceiling)
+		return -EINVAL;
+	r = be->enable_cap(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS, bits);
+	/*
+	 * @bits is within 32..ceiling, the args and flags are 0: KVM's EINVAL
+	 * is not about them but about the VM (TDX) or a kernel that reports
+	 * the widths but has no KVM_ENABLE_CAP for them.
+	 */
+	if (r == -EINVAL)
+		return -EOPNOTSUPP;
+	return r < 0 ? r : 0;
+}
+
+#elif defined(KVMGPA__ARM64)
+/* --- arm64 -------------------------------------------------------------- */
+
+/*
+ * arm64 fixes a VM's IPA size when KVM_CREATE_VM makes it, from the type:
+ * KVM_VM_TYPE_ARM_IPA_SIZE(n) gives n bits, 32 up to the host's limit, and
+ * type 0 the legacy 40 (arch/arm64/kvm/mmu.c, kvm_init_ipa_range(); under
+ * pKVM every VM gets the limit).  A memslot that ends above 2^size is
+ * refused with EFAULT (kvm_arch_prepare_memory_region()).  Since Linux
+ * 4.20, KVM_CHECK_EXTENSION(KVM_CAP_ARM_VM_IPA_SIZE) answers the limit, on
+ * /dev/kvm and on any VM fd alike (arch/arm64/kvm/arm.c,
+ * kvm_vm_ioctl_check_extension()); before, every VM had 40 bits and the
+ * capability answers 0.  Nothing reports a VM's own size: on a VM fd the
+ * limit is only its ceiling, and the answer is a guess.
+ */
+#define ARM64_LEGACY_IPA_BITS	40
+
+/* The limit answers on any fd: /dev/kvm is never opened for it. */
+#define OPENS_SYSTEM_FD 0
+
+static void arch_ladder(struct query *q)
+{
+	struct kvmgpa_result *res = q->res;
+	const struct kvmgpa_backend *be = q->be;
+	char eb[ERRBUF];
+	int r;
+
+	if (!be->check_extension) {
+		skip(res, "KVM_CAP_ARM_VM_IPA_SIZE: not available");
+		return;
+	}
+	r = be->check_extension(be->ctx, q->vm >= 0 ? q->vm : q->sys, KVM_CAP_ARM_VM_IPA_SIZE);
+	if (r < 0) {
+		skip(res, "KVM_CAP_ARM_VM_IPA_SIZE: KVM_CHECK_EXTENSION failed: %s", errstr(-r, eb));
+		return;
+	}
+	res->cap_bits = r;
+	if (r == 0) {
+		/* An inference from KVM's answer: a source of its own. */
+		res->source = KVMGPA_SOURCE_ARM_LEGACY_IPA;
+		res->bits = ARM64_LEGACY_IPA_BITS;
+		say(res->explanation,
+		    "KVM does not have KVM_CAP_ARM_VM_IPA_SIZE (a kernel before 4.20), so every VM has the fixed %d-bit IPA space",
+		    ARM64_LEGACY_IPA_BITS);
+		return;
+	}
+	if (!plausible_bits(r)) {
+		skip(res, "KVM_CAP_ARM_VM_IPA_SIZE: implausible value %d", r);
+		return;
+	}
+	if (q->vm >= 0) {
+		skip(res, "KVM_CAP_ARM_VM_IPA_SIZE: %d bits is the host's limit, not this VM's IPA size, which its type fixed at KVM_CREATE_VM and KVM does not report",
+		     r);
+		return;
+	}
+	res->source = KVMGPA_SOURCE_ARM_IPA_SIZE;
+	res->bits = r;
+	if (r >= ARM64_LEGACY_IPA_BITS)
+		say(res->explanation,
+		    "KVM reports an IPA size limit of %d bits: a VM created with KVM_VM_TYPE_ARM_IPA_SIZE(%d) maps them and refuses memslots above 2^%d (type 0 gives %d)",
+		    r, r, r, ARM64_LEGACY_IPA_BITS);
+	else
+		say(res->explanation,
+		    "KVM reports an IPA size limit of %d bits: a VM created with KVM_VM_TYPE_ARM_IPA_SIZE(%d) maps them and refuses memslots above 2^%d (type 0, %d bits, cannot be created here)",
+		    r, r, r, ARM64_LEGACY_IPA_BITS);
+}
+
+/*
+ * A VM fd (or no answer at all): the size of a VM created with type 0, or
+ * the host's limit where that is smaller and type 0 cannot be created.  A
+ * VM created with KVM_VM_TYPE_ARM_IPA_SIZE(n) has n bits, which only its
+ * VMM knows.
+ */
+static void arch_guess(struct query *q)
+{
+	struct kvmgpa_result *res = q->res;
+	int limit = res->cap_bits;
+
+	if (plausible_bits(limit) && limit < ARM64_LEGACY_IPA_BITS) {
+		res->bits = limit;
+		say(res->explanation,
+		    "guess: the host's limit of %d bits, the most a VM may have here (KVM does not report a VM's own IPA size: one created with KVM_VM_TYPE_ARM_IPA_SIZE(n) has n bits)",
+		    limit);
+	} else {
+		res->bits = ARM64_LEGACY_IPA_BITS;
+		say(res->explanation,
+		    "guess: %d bits, the IPA size of a VM created with type 0 (KVM does not report a VM's own: one created with KVM_VM_TYPE_ARM_IPA_SIZE(n) has n bits)",
+		    ARM64_LEGACY_IPA_BITS);
+	}
+}
+
+static bool settable_bits(unsigned int bits)
+{
+	return plausible_bits(bits);
+}
+
+#elif defined(KVMGPA__RISCV64)
+/* --- riscv64 ------------------------------------------------------------ */
+
+/*
+ * RISC-V KVM maps what its G-stage paging mode translates: 41, 50 or 59
+ * bits with Sv39x4, Sv48x4 or Sv57x4 (kvm_riscv_gstage_gpa_bits(),
+ * arch/riscv/include/asm/kvm_gstage.h).  At module load it takes the widest
+ * mode the hart has (arch/riscv/kvm/gstage.c,
+ * kvm_riscv_gstage_mode_detect(); kernels before that always had at least
+ * Sv39x4), and every new VM starts with it (kvm_riscv_mmu_alloc_pgd()).
+ * KVM_CHECK_EXTENSION(KVM_CAP_VM_GPA_BITS) answers that width on /dev/kvm
+ * and a VM's own width on its fd (arch/riscv/kvm/vm.c); kernels that have
+ * it per VM also let KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS) choose a narrower
+ * mode before the VM has a vCPU or memslot.  Memslots that end at or above
+ * 2^width are refused with EFAULT (its check is ">=": the last page below
+ * 2^width is refused too).  A kernel without the capability tells its mode
+ * only in its log, which is no source for a library.
+ */
+#define RISCV64_MIN_GSTAGE_BITS	41	/* Sv39x4 */
+
+/* With only a VM fd, /dev/kvm is opened for the ceiling. */
+#define OPENS_SYSTEM_FD 1
+
+/* The G-stage mode that translates @bits, or NULL if none translates exactly that. */
+static const char *gstage_mode(long bits)
+{
+	switch (bits) {
+	case 41:
+		return "Sv39x4";
+	case 50:
+		return "Sv48x4";
+	case 59:
+		return "Sv57x4";
+	}
+	return NULL;
+}
+
+static void arch_ladder(struct query *q)
+{
+	struct kvmgpa_result *res = q->res;
+	const struct kvmgpa_backend *be = q->be;
+	const char *where = q->vm >= 0 ? "VM fd" : "/dev/kvm fd";
+	char eb[ERRBUF];
+	int ceiling = -1, v;
+
+	if (!be->check_extension) {
+		skip(res, "KVM_CAP_VM_GPA_BITS: not available");
+		return;
+	}
+	if (q->sys >= 0) {
+		ceiling = be->check_extension(be->ctx, q->sys, KVM_CAP_VM_GPA_BITS);
+		res->cap_bits = ceiling < 0 ? -1 : ceiling;
+	}
+	v = q->vm >= 0 ? be->check_extension(be->ctx, q->vm, KVM_CAP_VM_GPA_BITS) : ceiling;
+	res->vm_gpa_bits = v < 0 ? -1 : v;
+	if (v < 0) {
+		skip(res, "KVM_CAP_VM_GPA_BITS: KVM_CHECK_EXTENSION on the %s failed: %s", where,
+		     errstr(-v, eb));
+		return;
+	}
+	if (v == 0) {
+		skip(res, "KVM_CAP_VM_GPA_BITS: this kernel does not have it, and tells its G-stage mode only in its log");
+		return;
+	}
+	if (!gstage_mode(v)) {
+		skip(res, "KVM_CAP_VM_GPA_BITS: implausible value %d on the %s (no G-stage mode translates it)",
+		     v, where);
+		return;
+	}
+	if (q->vm >= 0 && ceiling > 0 && v > ceiling) {
+		skip(res, "KVM_CAP_VM_GPA_BITS: %d on the VM fd, above the %d on /dev/kvm", v, ceiling);
+		return;
+	}
+	res->source = KVMGPA_SOURCE_VM_CAPABILITY;
+	res->bits = v;
+	if (q->vm < 0)
+		say(res->explanation,
+		    "KVM reports that a new VM maps %d bits (KVM_CAP_VM_GPA_BITS on /dev/kvm: its widest G-stage mode, %s) and refuses memslots that end at or above 2^%d",
+		    v, gstage_mode(v), v);
+	else if (ceiling > 0)
+		say(res->explanation,
+		    "KVM reports that this VM maps %d bits (KVM_CAP_VM_GPA_BITS: G-stage mode %s) of at most %d, and refuses memslots that end at or above 2^%d",
+		    v, gstage_mode(v), ceiling, v);
+	else
+		say(res->explanation,
+		    "KVM reports that this VM maps %d bits (KVM_CAP_VM_GPA_BITS: G-stage mode %s) and refuses memslots that end at or above 2^%d",
+		    v, gstage_mode(v), v);
+}
+
+/* The narrowest mode, which every RISC-V KVM has. */
+static void arch_guess(struct query *q)
+{
+	q->res->bits = RISCV64_MIN_GSTAGE_BITS;
+	say(q->res->explanation,
+	    "guess: %d bits, what %s translates, the least any RISC-V KVM maps (KVM does not say which G-stage mode it uses)",
+	    RISCV64_MIN_GSTAGE_BITS, gstage_mode(RISCV64_MIN_GSTAGE_BITS));
+}
+
+/* A width KVM can give a VM exactly: one a G-stage mode translates. */
+static bool settable_bits(unsigned int bits)
+{
+	return gstage_mode(bits) != NULL;
+}
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS) picks the narrowest mode that holds
+ * args[0], up to the widest the host has, before the VM has a vCPU or a
+ * memslot (EBUSY after).  There is no ceiling to ask on the VM fd alone:
+ * its KVM_CAP_VM_GPA_BITS is its current width, which is the ceiling until
+ * it is narrowed.  KVM's EINVAL therefore means a @bits above the ceiling
+ * when @bits is above the current width (a kernel that cannot change the
+ * width has its one width as the ceiling), and a kernel that cannot set the
+ * width otherwise.
+ */
+static int arch_set_vm_bits(int vm_fd, unsigned int bits, const struct kvmgpa_backend *be)
+{
+	int r, cur;
+
+	if (!be->check_extension || !be->enable_cap)
+		return -EOPNOTSUPP;
+	cur = be->check_extension(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS);
+	if (!gstage_mode(cur))
+		return -EOPNOTSUPP;
+	r = be->enable_cap(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS, bits);
+	if (r == -EINVAL)
+		return bits > (unsigned int)cur ? -EINVAL : -EOPNOTSUPP;
+	return r < 0 ? r : 0;
+}
+
+#else
+/* Any other architecture: kvmgpa__query() refuses it before the ladder. */
+#define OPENS_SYSTEM_FD 0
+
+static void arch_ladder(struct query *q)
+{
+}
+
+static void arch_guess(struct query *q)
+{
+}
+
+static bool settable_bits(unsigned int bits)
+{
+	return plausible_bits(bits);
+}
+#endif
+
+/* --- what every architecture shares ------------------------------------- */
+
 #define KVMGPA_ALL_FLAGS	(KVMGPA_NO_FILES | KVMGPA_NO_OPEN | KVMGPA_NO_GUESS)
 /* The sizes 1.0 defined; callers may not pass less. */
 #define OPTIONS_SIZE_1_0	(offsetof(struct kvmgpa_options, guest_maxphyaddr) + \
@@ -597,23 +971,26 @@ static void guest_view(const struct kvmgpa_options *o, struct kvmgpa_result *res
 int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend *be,
 		  struct kvmgpa_result *out, size_t out_size)
 {
-	const char *mpa_from = NULL;
-	char eb[ERRBUF];
 	struct kvmgpa_options o;
 	struct kvmgpa_result res;
-	int r, sys, vm, opened = -1, open_err = 0;
+	struct query q;
+	int r, opened = -1;
 
 	if (!be || !out || out_size < RESULT_SIZE_1_0)
 		return -EINVAL;
 	r = copy_options(opts, &o);
 	if (r)
 		return r;
-#if !defined(__x86_64__) && !defined(__i386__)
+#if !defined(KVMGPA__X86) && !defined(KVMGPA__ARM64) && !defined(KVMGPA__RISCV64)
 	return -EOPNOTSUPP;
 #endif
-	sys = o.system_fd;
-	vm = o.vm_fd;
-	r = sort_fds(be, &sys, &vm);
+	memset(&q, 0, sizeof(q));
+	q.o = &o;
+	q.be = be;
+	q.res = &res;
+	q.sys = o.system_fd;
+	q.vm = o.vm_fd;
+	r = sort_fds(be, &q.sys, &q.vm);
 	if (r)
 		return r;
 
@@ -623,57 +1000,40 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 	res.maxphyaddr = -1;
 	res.vm_gpa_bits = -1;
 
-	if (sys < 0 && !(o.flags & KVMGPA_NO_OPEN) && be->open_system) {
+	if (OPENS_SYSTEM_FD && q.sys < 0 && !(o.flags & KVMGPA_NO_OPEN) && be->open_system) {
 		opened = be->open_system(be->ctx);
 		if (opened >= 0)
-			sys = opened;
+			q.sys = opened;
 		else
-			open_err = opened;
+			q.open_err = opened;
 	}
 
-	if (from_capability(vm >= 0 ? vm : sys, vm >= 0, be, &res)) {
-		/* Still record what CPUID says, for the curious. */
-		if (sys >= 0 && be->supported_cpuid_80000008) {
-			uint32_t eax;
-
-			if (!be->supported_cpuid_80000008(be->ctx, sys, &eax)) {
-				res.maxphyaddr = eax & 0xff;
-				res.guest_phys_bits = (eax >> 16) & 0xff;
-			}
-		}
-	} else {
-		if (sys < 0)
-			skip(&res, "GuestPhysAddrSize: no /dev/kvm fd to ask (%s)",
-			     o.flags & KVMGPA_NO_OPEN ? "KVMGPA_NO_OPEN" :
-			     open_err ? errstr(-open_err, eb) : "cannot open it");
-		else
-			from_cpuid(sys, be, &res, &mpa_from);
-		if (!res.bits && (o.flags & KVMGPA_NO_FILES))
-			skip(&res, "cpuinfo: not read (KVMGPA_NO_FILES)");
-		else if (!res.bits && from_cpuinfo(be, &res, &mpa_from))
-			res.source = KVMGPA_SOURCE_CPUINFO;
-	}
+	arch_ladder(&q);
 	if (res.bits == 0) {
 		if (o.flags & KVMGPA_NO_GUESS) {
 			skip(&res, "guess: not made (KVMGPA_NO_GUESS)");
 			r = -ENODATA;
 		} else {
-			guess(be, &res, mpa_from);
+			arch_guess(&q);
 			res.source = KVMGPA_SOURCE_GUESS;
 		}
 	}
 	/* Only what KVM states as the width it maps. */
 	res.authoritative = res.bits && (res.source == KVMGPA_SOURCE_CAPABILITY ||
-					 res.source == KVMGPA_SOURCE_VM_CAPABILITY);
+					 res.source == KVMGPA_SOURCE_VM_CAPABILITY ||
+					 res.source == KVMGPA_SOURCE_ARM_IPA_SIZE);
 	if (res.bits)
 		guest_view(&o, &res);
 	if (opened >= 0 && be->close_fd)
 		be->close_fd(be->ctx, opened);
 
+#ifdef KVMGPA__X86
 	/*
 	 * A caller whose result ends before 1.1's members was built against
 	 * 1.0's header and knows only 1.0's sources: it gets the 1.0 value of
-	 * each way 1.1 tells apart, never a value it cannot name.
+	 * each way 1.1 tells apart, never a value it cannot name.  (No
+	 * version before this one answered on the other architectures, whose
+	 * results hold their own sources whatever their size.)
 	 */
 	if (out_size < RESULT_SIZE_1_1) {
 		if (res.source == KVMGPA_SOURCE_TDP_OFF)
@@ -681,6 +1041,7 @@ int kvmgpa__query(const struct kvmgpa_options *opts, const struct kvmgpa_backend
 		else if (res.source == KVMGPA_SOURCE_VM_CAPABILITY)
 			res.source = KVMGPA_SOURCE_CAPABILITY;
 	}
+#endif
 	if (out_size > sizeof(res))
 		out_size = sizeof(res);
 	res.size = out_size;
@@ -701,56 +1062,24 @@ int kvmgpa__query_backend(int fd, const struct kvmgpa_backend *be,
 
 /* --- setting a VM's width --------------------------------------------- */
 
-/*
- * Whether the kernel can set the width of the VM behind @vm_fd: it reports
- * the ceiling and the VM's width there under the trust rule (from_capability()
- * on a VM fd).  The ceiling goes to *@ceiling.
- */
-static bool vm_width_settable(int vm_fd, const struct kvmgpa_backend *be, int *ceiling)
-{
-	int max, cur;
-
-	if (!be->check_extension || !be->enable_cap)
-		return false;
-	cur = be->check_extension(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS);
-	if (cur <= 0)
-		return false;
-	max = be->check_extension(be->ctx, vm_fd, kvmgpa_cap_number());
-	if (!plausible_bits(max) || cur > max)
-		return false;
-	*ceiling = max;
-	return true;
-}
-
 int kvmgpa__set_vm_bits(int vm_fd, unsigned int bits, const struct kvmgpa_backend *be)
 {
-	int r, ceiling;
-
-	if (!be || vm_fd < 0 || !plausible_bits(bits))
+	if (!be || vm_fd < 0 || !settable_bits(bits))
 		return -EINVAL;
-#if !defined(__x86_64__) && !defined(__i386__)
-	return -EOPNOTSUPP;
-#endif
+#if defined(KVMGPA__X86) || defined(KVMGPA__RISCV64)
 	if (be->fd_kind) {
-		r = be->fd_kind(be->ctx, vm_fd);
+		int r = be->fd_kind(be->ctx, vm_fd);
+
 		if (r < 0)
 			return r;
 		if (r == KVMGPA_FD_SYSTEM)
 			return -EINVAL;		/* /dev/kvm has no width to set */
 	}
-	if (!vm_width_settable(vm_fd, be, &ceiling))
-		return -EOPNOTSUPP;
-	if (bits > (unsigned int)ceiling)
-		return -EINVAL;
-	r = be->enable_cap(be->ctx, vm_fd, KVM_CAP_VM_GPA_BITS, bits);
-	/*
-	 * @bits is within 32..ceiling, the args and flags are 0: KVM's EINVAL
-	 * is not about them but about the VM (TDX) or a kernel that reports
-	 * the widths but has no KVM_ENABLE_CAP for them.
-	 */
-	if (r == -EINVAL)
-		return -EOPNOTSUPP;
-	return r < 0 ? r : 0;
+	return arch_set_vm_bits(vm_fd, bits, be);
+#else
+	/* arm64 fixes a VM's IPA size at KVM_CREATE_VM; others are unknown. */
+	return -EOPNOTSUPP;
+#endif
 }
 
 int kvmgpa_set_vm_bits(int vm_fd, unsigned int bits)

@@ -4,6 +4,9 @@
  * Unit tests for libkvmgpa: every rung of the ladder and every way a rung can
  * fall through, with fake ioctls and real captured /proc/cpuinfo text
  * (tests/data/README says where each sample came from).  No KVM needed.
+ * The ladder is the one of the architecture this is compiled for: x86's
+ * tests run natively, arm64's and riscv64's cross-compiled under QEMU's
+ * user mode (make check-cross), and the tests of what all share run on each.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,8 @@ struct fake {
 	unsigned long cap_asked;
 	bool vm_gpa_bits_set;	/* else KVM_CAP_VM_GPA_BITS answers as .cap */
 	int vm_gpa_bits;
+	bool vm_vgb_set;	/* riscv64: KVM_CAP_VM_GPA_BITS on FD_VM alone, else as above */
+	int vm_vgb;
 	int cap_fd;
 	int vm_gpa_bits_fd;	/* where KVM_CAP_VM_GPA_BITS was last asked, or -1 */
 	int vm_gpa_bits_asked;	/* how many times */
@@ -41,6 +46,8 @@ struct fake {
 	 * KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS) as the series has it when
 	 * .can_set: 32..cap is set (KVM_CAP_VM_GPA_BITS then answers it),
 	 * anything else is EINVAL, and EBUSY once .busy (a vCPU or memslot).
+	 * On riscv64 as its kernel has it: the narrowest G-stage mode that
+	 * holds args[0], up to .cap, and FD_VM's width (.vm_vgb) is set.
 	 * Without .can_set, EINVAL as for an unknown capability.  .enable_err
 	 * overrides all of it.
 	 */
@@ -68,12 +75,20 @@ static int f_enable_cap(void *ctx, int fd, uint32_t cap, uint64_t arg0)
 	f->enable_arg = arg0;
 	if (f->enable_err)
 		return f->enable_err;
+#ifdef KVMGPA__RISCV64
+	arg0 = arg0 <= 41 ? 41 : arg0 <= 50 ? 50 : arg0 <= 59 ? 59 : UINT64_MAX;
+#endif
 	if (cap != KVM_CAP_VM_GPA_BITS || !f->can_set || arg0 < 32 || arg0 > (uint64_t)f->cap)
 		return -EINVAL;
 	if (f->busy)
 		return -EBUSY;
+#ifdef KVMGPA__RISCV64
+	f->vm_vgb_set = true;
+	f->vm_vgb = arg0;
+#else
 	f->vm_gpa_bits_set = true;
 	f->vm_gpa_bits = arg0;
+#endif
 	return 0;
 }
 
@@ -100,6 +115,8 @@ static int f_check_extension(void *ctx, int fd, unsigned long cap)
 	if (cap == KVM_CAP_VM_GPA_BITS) {
 		f->vm_gpa_bits_fd = fd;
 		f->vm_gpa_bits_asked++;
+		if (f->vm_vgb_set && fd == FD_VM)
+			return f->vm_vgb;
 		if (f->vm_gpa_bits_set)
 			return f->vm_gpa_bits;
 	}
@@ -211,11 +228,31 @@ static int set_vm_bits(struct fake *f, int fd, unsigned int bits)
 	return kvmgpa__set_vm_bits(fd, bits, &be);
 }
 
+#if defined(KVMGPA__X86) || defined(KVMGPA__RISCV64)
+/*
+ * kvmgpa_set_vm_bits() with backend members missing: no way to ask is no
+ * support, and without fd_kind the fd is taken as given.  @f can set @bits.
+ */
+static void set_vm_bits_missing_members(struct fake *f, unsigned int bits)
+{
+	struct kvmgpa_backend be = { .ctx = f, .check_extension = f_check_extension };
+
+	CHECK(kvmgpa__set_vm_bits(FD_VM, bits, &be) == -EOPNOTSUPP, "no enable_cap");
+	be.check_extension = NULL;
+	be.enable_cap = f_enable_cap;
+	CHECK(kvmgpa__set_vm_bits(FD_VM, bits, &be) == -EOPNOTSUPP, "no check_extension");
+	be.check_extension = f_check_extension;
+	CHECK(kvmgpa__set_vm_bits(FD_VM, bits, &be) == 0, "no fd_kind: the fd is taken as given");
+	CHECK(kvmgpa__set_vm_bits(FD_VM, bits, NULL) == -EINVAL, "no backend");
+}
+#endif
+
 static bool skipped_mentions(const struct kvmgpa_result *r, unsigned int i, const char *what)
 {
 	return i < r->nr_skipped && strstr(r->skipped[i], what);
 }
 
+#ifdef KVMGPA__X86
 static char *load(const char *name)
 {
 	char path[512], *buf;
@@ -675,6 +712,7 @@ static void test_guess(void)
 	CHECK(r.bits == 36 && strstr(r.explanation, "default"), "nothing: %u (%s)", r.bits,
 	      r.explanation);
 }
+#endif /* KVMGPA__X86 */
 
 static void test_bad_arguments(void)
 {
@@ -683,6 +721,10 @@ static void test_bad_arguments(void)
 	CHECK(kvmgpa_query(-1, &r) == -EINVAL, "negative fd");
 	CHECK(kvmgpa_query(0, NULL) == -EINVAL, "NULL result");
 	CHECK(kvmgpa__query_backend(0, NULL, &r) == -EINVAL, "NULL backend");
+	CHECK(kvmgpa_query_ex(NULL, &r, sizeof(r)) == -EINVAL, "NULL options");
+	CHECK(kvmgpa_usable_bits(NULL) == 0 && !kvmgpa_result_region_fits(NULL, 0, 1) &&
+	      kvmgpa_guest_cpuid_80000008_eax(NULL, 0x1234) == 0x1234, "NULL result");
+	CHECK(!strcmp(kvmgpa_version(), KVMGPA_VERSION), "version %s", kvmgpa_version());
 }
 
 static void test_missing_backend_members(void)
@@ -690,8 +732,16 @@ static void test_missing_backend_members(void)
 	struct kvmgpa_backend be = { 0 };
 	struct kvmgpa_result r;
 
+#if defined(KVMGPA__X86)
+	const unsigned int guess = 36, nr_skipped = 3;
+#elif defined(KVMGPA__ARM64)
+	const unsigned int guess = 40, nr_skipped = 1;
+#else
+	const unsigned int guess = 41, nr_skipped = 1;
+#endif
+
 	CHECK(kvmgpa__query_backend(3, &be, &r) == 0, "empty backend");
-	CHECK(r.source == KVMGPA_SOURCE_GUESS && r.bits == 36 && r.nr_skipped == 3,
+	CHECK(r.source == KVMGPA_SOURCE_GUESS && r.bits == guess && r.nr_skipped == nr_skipped,
 	      "empty backend: %u from %d, %u skipped", r.bits, r.source, r.nr_skipped);
 }
 
@@ -725,10 +775,15 @@ static void test_names(void)
 	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_TDP_OFF), "tdp-off"), "tdp-off");
 	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_VM_CAPABILITY), "KVM_CAP_VM_GPA_BITS"),
 	      "vm cap");
+	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_ARM_IPA_SIZE), "KVM_CAP_ARM_VM_IPA_SIZE"),
+	      "arm64 ipa size");
+	CHECK(!strcmp(kvmgpa_source_name(KVMGPA_SOURCE_ARM_LEGACY_IPA), "legacy-ipa-40"),
+	      "arm64 legacy ipa");
 	/* 1.0's values never move. */
 	CHECK(KVMGPA_SOURCE_CAPABILITY == 0 && KVMGPA_SOURCE_CPUID == 1 && KVMGPA_SOURCE_CPUINFO == 2 &&
 	      KVMGPA_SOURCE_GUESS == 3 && KVMGPA_SOURCE_TDP_OFF == 4 &&
-	      KVMGPA_SOURCE_VM_CAPABILITY == 5, "enum values");
+	      KVMGPA_SOURCE_VM_CAPABILITY == 5 && KVMGPA_SOURCE_ARM_IPA_SIZE == 6 &&
+	      KVMGPA_SOURCE_ARM_LEGACY_IPA == 7, "enum values");
 	CHECK(!strcmp(kvmgpa_source_name((enum kvmgpa_source)42), "unknown"), "unknown");
 }
 
@@ -745,6 +800,40 @@ static void test_not_kvm(void)
 	CHECK(kvmgpa_query(-1, &r) == -EINVAL, "fd -1 accepted");
 }
 
+/*
+ * Mixed-up fds are refused, or sorted, before any architecture's ladder:
+ * kvmgpa_query() hands over any fd as the system fd, and so on.
+ */
+static void test_fd_mixups(void)
+{
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct fake f = { .cap = 48 };
+	struct kvmgpa_result r;
+
+	/* A VM fd as the system fd alone: asked as the VM fd it is. */
+	o.system_fd = FD_VM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 &&
+	      (f.cap_fd == FD_VM || f.vm_gpa_bits_fd == FD_VM), "VM fd as system_fd");
+	o.vm_fd = FD_VM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "two VM fds");
+	/* Swapped fds, as kvmgpa(3) lists them. */
+	o.vm_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "swapped: VM fd as system_fd");
+	o.system_fd = -1;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "/dev/kvm as vm_fd alone");
+	o.system_fd = FD_OPENED;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "/dev/kvm as vm_fd, another as system_fd");
+	o.system_fd = FD_SYS;
+	o.vm_fd = FD_SYS;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "the same /dev/kvm twice is harmless");
+	o.vm_fd = FD_NOT_KVM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -ENOTTY, "a vm fd that is not KVM");
+	o.system_fd = -1;
+	o.vm_fd = -1;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "no fd at all");
+}
+
+#ifdef KVMGPA__X86
 static void test_options_fds(void)
 {
 	char *amd4 = load("cpuinfo-amd-qemu-npt4-pa52.txt");
@@ -771,23 +860,9 @@ static void test_options_fds(void)
 	o.vm_fd = -1;
 	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && f.cap_fd == FD_VM && f.cpuid_fd == FD_OPENED,
 	      "vm fd as system fd: cap on %d cpuid on %d", f.cap_fd, f.cpuid_fd);
-	o.vm_fd = FD_VM;
-	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "two VM fds");
-	/* Swapped fds, as kvmgpa(3) lists them. */
-	o.vm_fd = FD_SYS;
-	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "swapped: VM fd as system_fd");
-	o.system_fd = -1;
-	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "/dev/kvm as vm_fd alone");
-	o.system_fd = FD_OPENED;
-	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "/dev/kvm as vm_fd, another as system_fd");
-	o.system_fd = FD_SYS;
-	o.vm_fd = FD_SYS;
-	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0, "the same /dev/kvm twice is harmless");
-	o.vm_fd = FD_NOT_KVM;
-	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -ENOTTY, "a vm fd that is not KVM");
+	/* The mix-ups are test_fd_mixups()'s. */
 	o.system_fd = -1;
 	o.vm_fd = -1;
-	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "no fd at all");
 
 	/* KVMGPA_NO_OPEN with only a VM fd on an unpatched kernel: no CPUID. */
 	f.cap = 0;
@@ -832,6 +907,7 @@ static void test_options_fds(void)
 	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "unknown flag");
 	free(amd4);
 }
+#endif /* KVMGPA__X86 */
 
 static void test_sizes(void)
 {
@@ -840,7 +916,7 @@ static void test_sizes(void)
 	struct {
 		struct kvmgpa_options o;
 		uint64_t future[2];
-	} big = { KVMGPA_OPTIONS_INIT, { 0, 0 } };
+	} big;
 	struct {
 		struct kvmgpa_result r;
 		unsigned char future[64];
@@ -856,7 +932,13 @@ static void test_sizes(void)
 	      "a newer caller's larger result: size %u, tail untouched", rbig.r.size);
 	CHECK(KVMGPA_RESULT_HAS(&rbig.r, guest_bits), "guest_bits filled");
 
-	/* A newer caller's larger options: fine while the unknown part is zero. */
+	/*
+	 * A newer caller's larger options: fine while the unknown part is zero,
+	 * the padding before future[] included (which an initializer need not
+	 * clear).
+	 */
+	memset(&big, 0, sizeof(big));
+	big.o = (struct kvmgpa_options)KVMGPA_OPTIONS_INIT;
 	big.o.size = sizeof(big);
 	big.o.system_fd = FD_SYS;
 	CHECK(query_opts(&f, &big.o, &r, sizeof(r)) == 0, "larger options, zero tail");
@@ -867,6 +949,7 @@ static void test_sizes(void)
 	CHECK(query_opts(&f, NULL, &r, sizeof(r)) == -EINVAL, "no options");
 }
 
+#ifdef KVMGPA__X86
 static void test_guest_view(void)
 {
 	struct fake f = { .cap = 52, .cpuid_eax = 0x0000302e };	/* shadow: N 52, MAXPHYADDR 46 */
@@ -1154,19 +1237,8 @@ static void test_set_vm_bits(void)
 	CHECK(set_vm_bits(&f, FD_VM, 40) == -EFAULT, "EFAULT passed through");
 	f.enable_err = 0;
 
-	/* Missing backend members: no way to ask is no support. */
-	{
-		struct kvmgpa_backend be = { .ctx = &f, .check_extension = f_check_extension };
-
-		f.can_set = true;
-		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, &be) == -EOPNOTSUPP, "no enable_cap");
-		be.check_extension = NULL;
-		be.enable_cap = f_enable_cap;
-		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, &be) == -EOPNOTSUPP, "no check_extension");
-		be.check_extension = f_check_extension;
-		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, &be) == 0, "no fd_kind: the fd is taken as given");
-		CHECK(kvmgpa__set_vm_bits(FD_VM, 40, NULL) == -EINVAL, "no backend");
-	}
+	f.can_set = true;
+	set_vm_bits_missing_members(&f, 40);
 
 	/* The real backend: bad arguments and fds that are not a VM's. */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -1179,16 +1251,333 @@ static void test_set_vm_bits(void)
 	ret = kvmgpa_set_vm_bits(fd, 40);
 	CHECK(ret == -EBADF, "real: a closed fd: %d", ret);
 }
+#endif /* KVMGPA__X86 */
+
+#ifdef KVMGPA__ARM64
+/*
+ * arm64: KVM_CAP_ARM_VM_IPA_SIZE on /dev/kvm is the host's limit, the size a
+ * VM created with KVM_VM_TYPE_ARM_IPA_SIZE(limit) has; 0 (before 4.20) means
+ * every VM has 40 bits; a VM fd's own size is not reported: a guess.
+ */
+static void test_arm64_ladder(void)
+{
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct fake f = { .cap = 48 };
+	struct kvmgpa_result r;
+	unsigned int i;
+	static const struct {
+		int limit;
+		unsigned int bits;
+		const char *why;
+	} limits[] = {
+		{ 48, 48, "type 0 gives 40" },
+		{ 52, 52, "KVM_VM_TYPE_ARM_IPA_SIZE(52)" },
+		{ 40, 40, "type 0 gives 40" },
+		{ 36, 36, "cannot be created here" },
+		{ 32, 32, "refuses memslots above 2^32" },
+	};
+
+	CHECK(kvmgpa_cap_number() == KVM_CAP_ARM_VM_IPA_SIZE && kvmgpa_cap_number() == 165,
+	      "cap number %lu", kvmgpa_cap_number());
+
+	/* /dev/kvm: the limit, from KVM: authoritative, and nothing else asked. */
+	o.system_fd = FD_SYS;
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		f = (struct fake){ .cap = limits[i].limit };
+		CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 &&
+		      r.source == KVMGPA_SOURCE_ARM_IPA_SIZE && r.bits == limits[i].bits &&
+		      r.authoritative && r.cap_bits == limits[i].limit && r.nr_skipped == 0 &&
+		      f.cap_asked == KVM_CAP_ARM_VM_IPA_SIZE && f.cap_fd == FD_SYS &&
+		      f.vm_gpa_bits_asked == 0 && f.opens == 0 && f.file_reads == 0 &&
+		      r.vm_gpa_bits == -1 && r.maxphyaddr == -1 && r.guest_phys_bits == -1 &&
+		      strstr(r.explanation, limits[i].why),
+		      "limit %d: %u from %s (%s)", limits[i].limit, r.bits,
+		      kvmgpa_source_name(r.source), r.explanation);
+	}
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_ARM_IPA_SIZE && r.bits == 32, "kvmgpa_query: %u", r.bits);
+
+	/* A kernel before 4.20: every VM 40 bits, on either fd; inferred. */
+	f = (struct fake){ .cap = 0 };
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_ARM_LEGACY_IPA &&
+	      r.bits == 40 && !r.authoritative && r.cap_bits == 0 &&
+	      !strcmp(kvmgpa_source_name(r.source), "legacy-ipa-40") &&
+	      strstr(r.explanation, "before 4.20"),
+	      "legacy: %u from %s (%s)", r.bits, kvmgpa_source_name(r.source), r.explanation);
+	o.vm_fd = FD_VM;
+	o.flags = KVMGPA_KVM_ONLY;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_ARM_LEGACY_IPA &&
+	      r.bits == 40 && f.cap_fd == FD_VM, "legacy, VM fd, KVM only: %u from %s", r.bits,
+	      kvmgpa_source_name(r.source));
+
+	/*
+	 * A VM fd of a kernel with the capability: its answer is the host's
+	 * limit, not the VM's size, which only the VM's type says.  The guess
+	 * is type 0's 40 bits, or the limit where that is below 40.  The
+	 * capability is asked on the VM fd, and /dev/kvm is never opened.
+	 */
+	o.flags = 0;
+	f = (struct fake){ .cap = 48 };
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.bits == 40 && !r.authoritative && r.cap_bits == 48 && f.cap_fd == FD_VM &&
+	      skipped_mentions(&r, 0, "48 bits is the host's limit, not this VM's IPA size") &&
+	      strstr(r.explanation, "type 0"),
+	      "VM fd: %u from %s (%s), '%s'", r.bits, kvmgpa_source_name(r.source), r.explanation,
+	      r.skipped[0]);
+	o.system_fd = -1;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.bits == 40 && f.opens == 0,
+	      "VM fd alone: %u, %d opens", r.bits, f.opens);
+	f.cap = 36;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.bits == 36 && strstr(r.explanation, "limit of 36"),
+	      "VM fd, limit 36: %u (%s)", r.bits, r.explanation);
+	o.flags = KVMGPA_KVM_ONLY;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -ENODATA && r.bits == 0 && r.nr_skipped == 2 &&
+	      skipped_mentions(&r, 1, "KVMGPA_NO_GUESS"), "VM fd, KVM only: %u skipped",
+	      r.nr_skipped);
+
+	/* No answer: the capability fails, is implausible, or cannot be asked. */
+	o.flags = 0;
+	o.system_fd = FD_SYS;
+	o.vm_fd = -1;
+	f = (struct fake){ .cap = -ENOTTY };
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.bits == 40 && r.cap_bits == -1 && skipped_mentions(&r, 0, "failed"),
+	      "fails: %u, cap_bits %d, '%s'", r.bits, r.cap_bits, r.skipped[0]);
+	f.cap = 53;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.bits == 40 && r.cap_bits == 53 && skipped_mentions(&r, 0, "implausible value 53"),
+	      "53: %u, '%s'", r.bits, r.skipped[0]);
+	f.cap = 31;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      skipped_mentions(&r, 0, "implausible value 31"), "31: '%s'", r.skipped[0]);
+
+	/* The guest's width: given, or unknown (N). */
+	f.cap = 48;
+	o.guest_maxphyaddr = 44;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_bits == 44 &&
+	      r.guest_maxphyaddr_known && kvmgpa_usable_bits(&r) == 44, "guest 44: %u",
+	      r.guest_bits);
+	o.guest_maxphyaddr = 53;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "guest MAXPHYADDR 53");
+	o.guest_maxphyaddr = 0;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_bits == 48 &&
+	      !r.guest_maxphyaddr_known, "guest unknown: %u", r.guest_bits);
+	/* A 1.0-sized result holds arm64's source too: no version before answered here. */
+	CHECK(query_opts(&f, &o, &r, offsetof(struct kvmgpa_result, vm_gpa_bits)) == 0 &&
+	      r.source == KVMGPA_SOURCE_ARM_IPA_SIZE, "1.0-sized: %d", r.source);
+}
+
+/* arm64 fixes a VM's IPA size at KVM_CREATE_VM: nothing to set, nothing asked. */
+static void test_arm64_set_vm_bits(void)
+{
+	struct fake f = { .cap = 48, .can_set = true };
+
+	CHECK(set_vm_bits(&f, FD_VM, 40) == -EOPNOTSUPP && f.enable_calls == 0 &&
+	      f.vm_gpa_bits_asked == 0 && f.cap_asked == 0, "40: %d calls", f.enable_calls);
+	CHECK(set_vm_bits(&f, FD_CLOSED, 48) == -EOPNOTSUPP, "no fd is even looked at");
+	CHECK(set_vm_bits(&f, FD_VM, 31) == -EINVAL && set_vm_bits(&f, FD_VM, 53) == -EINVAL,
+	      "out of range first");
+	CHECK(set_vm_bits(&f, -1, 40) == -EINVAL, "fd -1");
+	CHECK(kvmgpa_set_vm_bits(0, 40) == -EOPNOTSUPP && kvmgpa_set_vm_bits(-1, 40) == -EINVAL,
+	      "the real backend");
+}
+#endif /* KVMGPA__ARM64 */
+
+#ifdef KVMGPA__RISCV64
+/*
+ * riscv64: KVM_CAP_VM_GPA_BITS, the width of the G-stage mode: on /dev/kvm
+ * the widest (a new VM's), on a VM fd the VM's own; without it, a guess of
+ * 41 (Sv39x4), the least any RISC-V KVM maps.
+ */
+static void test_riscv64_ladder(void)
+{
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct fake f;
+	struct kvmgpa_result r;
+	unsigned int i;
+	static const struct {
+		int bits;
+		const char *mode;
+	} modes[] = { { 41, "Sv39x4" }, { 50, "Sv48x4" }, { 59, "Sv57x4" } };
+
+	CHECK(kvmgpa_cap_number() == KVM_CAP_VM_GPA_BITS, "cap number %lu", kvmgpa_cap_number());
+
+	/* /dev/kvm: its widest mode, authoritative; asked once, nothing opened. */
+	o.system_fd = FD_SYS;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		f = (struct fake){ .cap = modes[i].bits };
+		CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 &&
+		      r.source == KVMGPA_SOURCE_VM_CAPABILITY && r.bits == (unsigned int)modes[i].bits &&
+		      r.authoritative && r.cap_bits == modes[i].bits &&
+		      r.vm_gpa_bits == modes[i].bits && r.nr_skipped == 0 &&
+		      f.vm_gpa_bits_asked == 1 && f.vm_gpa_bits_fd == FD_SYS && f.cap_asked == 0 &&
+		      f.opens == 0 && f.file_reads == 0 && r.maxphyaddr == -1 &&
+		      strstr(r.explanation, modes[i].mode) && strstr(r.explanation, "a new VM"),
+		      "%d bits: %u from %s (%s)", modes[i].bits, r.bits,
+		      kvmgpa_source_name(r.source), r.explanation);
+	}
+	r = query(&f);
+	CHECK(r.source == KVMGPA_SOURCE_VM_CAPABILITY && r.bits == 59, "kvmgpa_query: %u", r.bits);
+	/* A 1.0-sized result keeps it: no version before answered here. */
+	CHECK(query_opts(&f, &o, &r, offsetof(struct kvmgpa_result, vm_gpa_bits)) == 0 &&
+	      r.source == KVMGPA_SOURCE_VM_CAPABILITY, "1.0-sized: %d", r.source);
+
+	/* A VM fd: its own width, below the ceiling on /dev/kvm. */
+	o.vm_fd = FD_VM;
+	f = (struct fake){ .cap = 59, .vm_vgb_set = true, .vm_vgb = 41 };
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_VM_CAPABILITY &&
+	      r.bits == 41 && r.authoritative && r.cap_bits == 59 && r.vm_gpa_bits == 41 &&
+	      f.vm_gpa_bits_asked == 2 && f.vm_gpa_bits_fd == FD_VM &&
+	      strstr(r.explanation, "this VM maps 41 bits") && strstr(r.explanation, "Sv39x4") &&
+	      strstr(r.explanation, "of at most 59"),
+	      "VM 41 of 59: %u (%s)", r.bits, r.explanation);
+	/* Only a VM fd: /dev/kvm is opened for the ceiling, and closed. */
+	o.system_fd = -1;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.bits == 41 && r.cap_bits == 59 &&
+	      f.opens == 1 && f.closes == 1, "VM fd alone: ceiling %d, %d opens %d closes",
+	      r.cap_bits, f.opens, f.closes);
+	/* ... unless KVMGPA_NO_OPEN: no ceiling, the VM's width all the same. */
+	o.flags = KVMGPA_KVM_ONLY;
+	f.opens = 0;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.bits == 41 && r.authoritative &&
+	      r.cap_bits == -1 && f.opens == 0 && !strstr(r.explanation, "at most"),
+	      "no open: %u, ceiling %d (%s)", r.bits, r.cap_bits, r.explanation);
+	/* ... or it cannot be opened. */
+	o.flags = 0;
+	f.open_err = -EACCES;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.bits == 41 && r.cap_bits == -1,
+	      "open fails: %u, ceiling %d", r.bits, r.cap_bits);
+	f.open_err = 0;
+	o.system_fd = FD_SYS;
+
+	/* A VM wider than /dev/kvm's widest mode is not believed. */
+	f = (struct fake){ .cap = 50, .vm_vgb_set = true, .vm_vgb = 59 };
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.bits == 41 && skipped_mentions(&r, 0, "59 on the VM fd, above the 50 on /dev/kvm"),
+	      "VM above the ceiling: %u from %s, '%s'", r.bits, kvmgpa_source_name(r.source),
+	      r.skipped[0]);
+
+	/* A kernel without the capability, or an answer that is no mode's. */
+	o.vm_fd = -1;
+	f = (struct fake){ .cap = 0 };
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.bits == 41 && !r.authoritative && r.cap_bits == 0 && r.vm_gpa_bits == 0 &&
+	      skipped_mentions(&r, 0, "does not have it") && strstr(r.explanation, "Sv39x4"),
+	      "no capability: %u from %s (%s)", r.bits, kvmgpa_source_name(r.source),
+	      r.explanation);
+	o.flags = KVMGPA_KVM_ONLY;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -ENODATA && r.nr_skipped == 2,
+	      "no capability, KVM only: %u skipped", r.nr_skipped);
+	o.flags = 0;
+	f.cap = 48;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      skipped_mentions(&r, 0, "implausible value 48 on the /dev/kvm fd"),
+	      "48: '%s'", r.skipped[0]);
+	f.cap = -EIO;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.cap_bits == -1 && r.vm_gpa_bits == -1 &&
+	      skipped_mentions(&r, 0, "KVM_CHECK_EXTENSION on the /dev/kvm fd failed"),
+	      "EIO: '%s'", r.skipped[0]);
+	o.vm_fd = FD_VM;
+	f = (struct fake){ .cap = 59, .vm_vgb_set = true, .vm_vgb = -EIO };
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.source == KVMGPA_SOURCE_GUESS &&
+	      r.cap_bits == 59 && skipped_mentions(&r, 0, "on the VM fd failed"),
+	      "EIO on the VM fd: '%s'", r.skipped[0]);
+	o.vm_fd = -1;
+
+	/* The guest's width: up to 59 here. */
+	f = (struct fake){ .cap = 59 };
+	o.guest_maxphyaddr = 59;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_bits == 59, "guest 59: %u",
+	      r.guest_bits);
+	o.guest_maxphyaddr = 44;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.guest_bits == 44 &&
+	      kvmgpa_usable_bits(&r) == 44, "guest 44: %u", r.guest_bits);
+	o.guest_maxphyaddr = 60;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == -EINVAL, "guest 60");
+}
+
+/* KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS) with a G-stage mode's width. */
+static void test_riscv64_set_vm_bits(void)
+{
+	struct kvmgpa_options o = KVMGPA_OPTIONS_INIT;
+	struct fake f = { .cap = 59, .vm_vgb_set = true, .vm_vgb = 59, .can_set = true };
+	struct kvmgpa_result r;
+	static const unsigned int bad[] = { 0, 31, 32, 40, 42, 48, 52, 58, 60, 64 };
+	unsigned int i;
+
+	/* Narrow it to Sv39x4, then read back the VM's width and the ceiling. */
+	CHECK(set_vm_bits(&f, FD_VM, 41) == 0 && f.enable_calls == 1 && f.enable_fd == FD_VM &&
+	      f.enable_cap == KVM_CAP_VM_GPA_BITS && f.enable_arg == 41 && f.vm_vgb == 41,
+	      "set 41: %d calls, arg %llu, width %d", f.enable_calls,
+	      (unsigned long long)f.enable_arg, f.vm_vgb);
+	o.system_fd = FD_SYS;
+	o.vm_fd = FD_VM;
+	CHECK(query_opts(&f, &o, &r, sizeof(r)) == 0 && r.bits == 41 && r.vm_gpa_bits == 41 &&
+	      r.cap_bits == 59 && r.authoritative, "read back: %u of %d", r.bits, r.cap_bits);
+	/* Widen it again, up to the ceiling: KVM allows it until a vCPU or memslot. */
+	CHECK(set_vm_bits(&f, FD_VM, 50) == 0 && f.vm_vgb == 50, "set 50: %d", f.vm_vgb);
+	CHECK(set_vm_bits(&f, FD_VM, 59) == 0 && f.vm_vgb == 59, "set 59: %d", f.vm_vgb);
+
+	/* Only a mode's width: anything else is EINVAL, with no system call. */
+	f.enable_calls = f.vm_gpa_bits_asked = 0;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(set_vm_bits(&f, FD_VM, bad[i]) == -EINVAL, "%u bits", bad[i]);
+	CHECK(f.enable_calls == 0 && f.vm_gpa_bits_asked == 0, "%d calls, %d asks",
+	      f.enable_calls, f.vm_gpa_bits_asked);
+
+	/* Above the host's widest mode: KVM's EINVAL, for a width above the VM's. */
+	f = (struct fake){ .cap = 50, .vm_vgb_set = true, .vm_vgb = 50, .can_set = true };
+	CHECK(set_vm_bits(&f, FD_VM, 59) == -EINVAL && f.enable_calls == 1, "59 above 50");
+	/* A kernel that answers the width but cannot set it (before 7.x). */
+	f.can_set = false;
+	CHECK(set_vm_bits(&f, FD_VM, 41) == -EOPNOTSUPP, "cannot set 41 of 50");
+	CHECK(set_vm_bits(&f, FD_VM, 50) == -EOPNOTSUPP, "cannot set 50 of 50");
+	CHECK(set_vm_bits(&f, FD_VM, 59) == -EINVAL, "cannot set 59 of 50: above it anyway");
+	/* A kernel without the capability, or a width no mode has: no KVM_ENABLE_CAP. */
+	f = (struct fake){ .cap = 59, .vm_vgb_set = true, .vm_vgb = 0, .can_set = true };
+	CHECK(set_vm_bits(&f, FD_VM, 41) == -EOPNOTSUPP && f.enable_calls == 0, "no capability");
+	f.vm_vgb = 48;
+	CHECK(set_vm_bits(&f, FD_VM, 41) == -EOPNOTSUPP && f.enable_calls == 0, "48 is no mode");
+	f.vm_vgb = -ENOTTY;
+	CHECK(set_vm_bits(&f, FD_VM, 41) == -EOPNOTSUPP && f.enable_calls == 0, "fails");
+	/* Too late, and the kernel's other errors. */
+	f.vm_vgb = 59;
+	f.busy = true;
+	CHECK(set_vm_bits(&f, FD_VM, 41) == -EBUSY, "busy");
+	f.enable_err = -EFAULT;
+	CHECK(set_vm_bits(&f, FD_VM, 41) == -EFAULT, "EFAULT passed through");
+	/* Fds that are not a VM's. */
+	f.enable_calls = 0;
+	CHECK(set_vm_bits(&f, FD_SYS, 41) == -EINVAL, "/dev/kvm");
+	CHECK(set_vm_bits(&f, FD_NOT_KVM, 41) == -ENOTTY, "not KVM");
+	CHECK(set_vm_bits(&f, FD_CLOSED, 41) == -EBADF, "closed");
+	CHECK(f.enable_calls == 0, "%d calls on fds that are not a VM's", f.enable_calls);
+	f.busy = false;
+	f.enable_err = 0;
+	set_vm_bits_missing_members(&f, 41);
+	CHECK(kvmgpa_set_vm_bits(-1, 41) == -EINVAL && kvmgpa_set_vm_bits(0, 40) == -EINVAL,
+	      "the real backend, bad arguments");
+}
+#endif /* KVMGPA__RISCV64 */
 
 int main(void)
 {
-	test_options_fds();
+	/* What every architecture shares. */
 	test_sizes();
+	test_fd_mixups();
+	test_not_kvm();
+	test_bad_arguments();
+	test_missing_backend_members();
+	test_region_fits();
+	test_names();
+#if defined(KVMGPA__X86)
+	test_options_fds();
 	test_guest_view();
 	test_cpuinfo_bounds();
 	test_cpuid_tdp_off();
 	test_more_fall_throughs();
-	test_not_kvm();
 	test_capability();
 	test_capability_falls_through();
 	test_trust_rule();
@@ -1197,14 +1586,17 @@ int main(void)
 	test_cpuinfo_intel_ept();
 	test_cpuinfo_falls_through();
 	test_guess();
-	test_bad_arguments();
-	test_missing_backend_members();
-	test_region_fits();
-	test_names();
 	test_sources_authoritative();
 	test_usable_width();
 	test_result_1_1();
 	test_set_vm_bits();
-	printf("%d checks, %d failed\n", checks, failures);
+#elif defined(KVMGPA__ARM64)
+	test_arm64_ladder();
+	test_arm64_set_vm_bits();
+#elif defined(KVMGPA__RISCV64)
+	test_riscv64_ladder();
+	test_riscv64_set_vm_bits();
+#endif
+	printf("%s: %d checks, %d failed\n", KVMGPA__ARCH_NAME, checks, failures);
 	return failures ? 1 : 0;
 }

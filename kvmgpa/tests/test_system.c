@@ -5,7 +5,9 @@
  * against a fake syscall layer: system.c is compiled into this file with
  * ioctl, open, fcntl, read and close renamed to the fakes below.  A fake
  * passes a call through to the real syscall unless the test scripted it, so
- * nothing here depends on what the build machine's /dev/kvm is.
+ * nothing here depends on what the build machine's /dev/kvm is.  Built for
+ * each architecture the library knows (arm64 and riscv64 under QEMU's user
+ * mode), it checks that architecture's ioctls.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +47,9 @@ static int fake_close(int fd);
 static struct {
 	/* ioctl on FAKE_FD */
 	int check_extension;		/* result, or -errno */
-	bool per_cap;			/* KVM_CAP_MAX_GPA_BITS and KVM_CAP_VM_GPA_BITS answer: */
+	bool per_cap;			/* the ceiling's capability (kvmgpa_cap_number(): */
+					/* KVM_CAP_MAX_GPA_BITS on x86, KVM_CAP_ARM_VM_IPA_SIZE */
+					/* on arm64) and KVM_CAP_VM_GPA_BITS answer: */
 	int max_gpa_bits[2], vm_gpa_bits[2];	/* [0] on FAKE_FD, [1] on FAKE_VM_FD */
 	int asked_max[2], asked_vm[2];	/* how often each was asked on each fd */
 	int api_version;		/* result, or -errno */
@@ -117,6 +121,7 @@ static int fake_ioctl(int fd, unsigned long req, ...)
 		}
 		return r;
 	}
+#ifdef KVMGPA__X86
 	if (req == KVM_GET_SUPPORTED_CPUID) {
 		struct kvm_cpuid2 *c = arg;
 		int i;
@@ -142,6 +147,7 @@ static int fake_ioctl(int fd, unsigned long req, ...)
 			c->entries[8].function = 0x40000000;
 		return 0;
 	}
+#endif
 	errno = ENOTTY;
 	return -1;
 }
@@ -230,6 +236,7 @@ static void test_check_extension(void)
 	CHECK(sys_check_extension(NULL, FAKE_FD, 250) == -EINVAL, "error");
 }
 
+#ifdef KVMGPA__X86
 static void test_supported_cpuid(void)
 {
 	uint32_t eax = 0;
@@ -262,6 +269,7 @@ static void test_supported_cpuid(void)
 	CHECK(sys_supported_cpuid(NULL, FAKE_FD, &eax) == -E2BIG && fk.cpuid_calls == 7,
 	      "endless E2BIG: %d calls", fk.cpuid_calls);
 }
+#endif
 
 static void test_open_close(void)
 {
@@ -314,9 +322,16 @@ static void test_host_cpuid(void)
 	uint32_t eax = 0;
 	int r = sys_host_cpuid(NULL, &eax);
 
+#ifdef KVMGPA__X86
 	/* Every x86-64 CPU has leaf 0x80000008 with MAXPHYADDR 36..52. */
 	CHECK(r == 0 && (eax & 0xff) >= 36 && (eax & 0xff) <= 52, "host cpuid: r %d eax %#x",
 	      r, eax);
+#else
+	/* No CPUID, and no KVM_GET_SUPPORTED_CPUID, elsewhere. */
+	CHECK(r == -ENOSYS && sys_supported_cpuid(NULL, FAKE_FD, &eax) == -EOPNOTSUPP,
+	      "no cpuid: r %d", r);
+	CHECK(!kvmgpa__supported_cpuid(FAKE_FD, &r) && r == -EOPNOTSUPP, "no kvm_cpuid2: %d", r);
+#endif
 }
 
 /*
@@ -336,15 +351,22 @@ static struct kvmgpa_result trust_query(int sys, int vm, int *ret)
 	return r;
 }
 
+/* The fake KVM as the ladders' tests set it up: KVM fds, per-fd answers. */
+static void fake_kvm(void)
+{
+	reset();
+	fk.check_extension = 1;		/* KVM_CAP_USER_MEMORY and the rest */
+	fk.api_version = KVM_API_VERSION;
+	fk.per_cap = true;
+}
+
+#ifdef KVMGPA__X86
 static void test_trust_rule(void)
 {
 	struct kvmgpa_result r;
 	int ret;
 
-	reset();
-	fk.check_extension = 1;		/* KVM_CAP_USER_MEMORY and the rest */
-	fk.api_version = KVM_API_VERSION;
-	fk.per_cap = true;
+	fake_kvm();
 	fk.cpuid_nent = 20;
 	fk.cpuid_has_80000008 = true;
 	fk.eax = 0x00303034;		/* GuestPhysAddrSize 48, MAXPHYADDR 52 */
@@ -407,10 +429,7 @@ static void test_enable_cap(void)
 	CHECK(sys_enable_cap(NULL, FAKE_VM_FD, KVM_CAP_VM_GPA_BITS, 40) == -EBUSY, "EBUSY");
 
 	/* kvmgpa_set_vm_bits()'s path through the real backend, and reading back. */
-	reset();
-	fk.check_extension = 1;		/* KVM_CAP_USER_MEMORY and the rest */
-	fk.api_version = KVM_API_VERSION;
-	fk.per_cap = true;
+	fake_kvm();
 	fk.max_gpa_bits[0] = fk.vm_gpa_bits[0] = 52;
 	fk.max_gpa_bits[1] = fk.vm_gpa_bits[1] = 52;
 	ret = kvmgpa__set_vm_bits(FAKE_VM_FD, 44, &kvmgpa__system_backend);
@@ -429,17 +448,92 @@ static void test_enable_cap(void)
 	fk.enable_result = -EBUSY;
 	CHECK(kvmgpa__set_vm_bits(FAKE_VM_FD, 44, &kvmgpa__system_backend) == -EBUSY, "EBUSY");
 }
+#endif /* KVMGPA__X86 */
+
+#ifdef KVMGPA__ARM64
+/*
+ * arm64 through the real backend: KVM_CHECK_EXTENSION(KVM_CAP_ARM_VM_IPA_SIZE)
+ * on the fd the answer is about, nothing else; never KVM_ENABLE_CAP.
+ */
+static void test_arm64_ioctls(void)
+{
+	struct kvmgpa_result r;
+	int ret;
+
+	fake_kvm();
+	fk.max_gpa_bits[0] = fk.max_gpa_bits[1] = 48;
+	r = trust_query(FAKE_FD, -1, &ret);
+	CHECK(ret == 0 && r.source == KVMGPA_SOURCE_ARM_IPA_SIZE && r.bits == 48 &&
+	      r.authoritative && fk.asked_max[0] == 1 && fk.asked_vm[0] == 0 &&
+	      fk.cpuid_calls == 0 && fk.opens == 0,
+	      "/dev/kvm: r %d, %u from %s, asked %d/%d", ret, r.bits,
+	      kvmgpa_source_name(r.source), fk.asked_max[0], fk.asked_vm[0]);
+	/* A VM fd: asked there, and KVM does not say the VM's own size. */
+	r = trust_query(FAKE_FD, FAKE_VM_FD, &ret);
+	CHECK(ret == -ENODATA && r.cap_bits == 48 && fk.asked_max[1] == 1,
+	      "VM fd, KVM only: r %d, limit %d", ret, r.cap_bits);
+	/* A kernel before 4.20. */
+	fk.max_gpa_bits[1] = 0;
+	r = trust_query(FAKE_FD, FAKE_VM_FD, &ret);
+	CHECK(ret == 0 && r.source == KVMGPA_SOURCE_ARM_LEGACY_IPA && r.bits == 40,
+	      "legacy: r %d, %u from %s", ret, r.bits, kvmgpa_source_name(r.source));
+	CHECK(kvmgpa__set_vm_bits(FAKE_VM_FD, 40, &kvmgpa__system_backend) == -EOPNOTSUPP &&
+	      fk.enable_calls == 0, "set: %d KVM_ENABLE_CAP", fk.enable_calls);
+}
+#endif
+
+#ifdef KVMGPA__RISCV64
+/*
+ * riscv64 through the real backend: KVM_CHECK_EXTENSION(KVM_CAP_VM_GPA_BITS)
+ * on each fd, and KVM_ENABLE_CAP of it with args[0] the width, the rest 0.
+ */
+static void test_riscv64_ioctls(void)
+{
+	struct kvmgpa_result r;
+	int ret;
+
+	fake_kvm();
+	fk.vm_gpa_bits[0] = fk.vm_gpa_bits[1] = 59;
+	r = trust_query(FAKE_FD, FAKE_VM_FD, &ret);
+	CHECK(ret == 0 && r.source == KVMGPA_SOURCE_VM_CAPABILITY && r.bits == 59 &&
+	      r.cap_bits == 59 && fk.asked_vm[0] == 1 && fk.asked_vm[1] == 1 && fk.cpuid_calls == 0,
+	      "59: r %d, %u from %s, asked %d/%d", ret, r.bits, kvmgpa_source_name(r.source),
+	      fk.asked_vm[0], fk.asked_vm[1]);
+	memset(&fk.enable, 0xa5, sizeof(fk.enable));
+	ret = kvmgpa__set_vm_bits(FAKE_VM_FD, 41, &kvmgpa__system_backend);
+	CHECK(ret == 0 && fk.enable_calls == 1 && fk.enable_fd == FAKE_VM_FD &&
+	      fk.enable.cap == KVM_CAP_VM_GPA_BITS && fk.enable.args[0] == 41 &&
+	      !fk.enable.args[1] && !fk.enable.args[2] && !fk.enable.args[3] && !fk.enable.flags,
+	      "set 41: r %d, cap %u args %llu flags %u", ret, fk.enable.cap,
+	      (unsigned long long)fk.enable.args[0], fk.enable.flags);
+	r = trust_query(FAKE_FD, FAKE_VM_FD, &ret);
+	CHECK(ret == 0 && r.bits == 41 && r.vm_gpa_bits == 41 && r.cap_bits == 59,
+	      "read back: %u, ceiling %d", r.bits, r.cap_bits);
+	fk.enable_result = -EINVAL;	/* a kernel that cannot set it */
+	CHECK(kvmgpa__set_vm_bits(FAKE_VM_FD, 41, &kvmgpa__system_backend) == -EOPNOTSUPP &&
+	      kvmgpa__set_vm_bits(FAKE_VM_FD, 50, &kvmgpa__system_backend) == -EINVAL,
+	      "EINVAL at and above the VM's width");
+	CHECK(kvmgpa__set_vm_bits(FAKE_FD, 41, &kvmgpa__system_backend) == -EINVAL,
+	      "/dev/kvm as the VM fd");
+}
+#endif
 
 int main(void)
 {
 	test_fd_kind();
 	test_check_extension();
-	test_supported_cpuid();
 	test_open_close();
 	test_slurp();
 	test_host_cpuid();
+#if defined(KVMGPA__X86)
+	test_supported_cpuid();
 	test_trust_rule();
 	test_enable_cap();
-	printf("test_system: %d checks, %d failed\n", checks, failures);
+#elif defined(KVMGPA__ARM64)
+	test_arm64_ioctls();
+#elif defined(KVMGPA__RISCV64)
+	test_riscv64_ioctls();
+#endif
+	printf("test_system (%s): %d checks, %d failed\n", KVMGPA__ARCH_NAME, checks, failures);
 	return failures ? 1 : 0;
 }

@@ -497,17 +497,29 @@ class Bench(unittest.TestCase):
         import bench
         self.bench = bench
 
-    def test_ratio_of_medians_and_larger_spread(self):
-        runs = {"base": [{"memslot": v} for v in (100.0, 101.0, 99.0)],
-                "patched": [{"memslot": v} for v in (102.0, 102.0, 102.5)]}
+    def test_paired_ratio_medians_and_larger_spread(self):
+        runs = {"base": {n: {"memslot": v} for n, v in enumerate((100.0, 101.0, 99.0))},
+                "patched": {n: {"memslot": v} for n, v in enumerate((102.0, 102.0, 102.5))}}
         row = [r for r in self.bench.summarize("7.2", "npt4-pa52", runs) if r["workload"] == "memslot"][0]
         self.assertEqual((row["median_unpatched"], row["median_patched"]), (100.0, 102.0))
+        # Rounds pair up: 102/100, 102/101, 102.5/99; the median is 1.02.
         self.assertAlmostEqual(row["ratio"], 1.02)
+        self.assertAlmostEqual(row["ratio_of_medians"], 1.02)
         self.assertAlmostEqual(row["spread"], 0.02)           # unpatched: (101 - 99) / 100
         self.assertAlmostEqual(row["spread_patched"], 0.5 / 102)
 
+    def test_rounds_pair_by_number_not_by_arrival(self):
+        # A noisy environment that both kernels of a round share cancels in
+        # the paired ratio, whatever order the boots finished in.
+        runs = {"base": {2: {"fault_in": 300.0}, 0: {"fault_in": 100.0}, 1: {"fault_in": 200.0}},
+                "patched": {0: {"fault_in": 101.0}, 1: {"fault_in": 202.0}, 2: {"fault_in": 303.0}}}
+        row = [r for r in self.bench.summarize("6.1", "npt4-pa52", runs) if r["workload"] == "fault_in"][0]
+        self.assertAlmostEqual(row["ratio"], 1.01)
+        self.assertEqual(row["unpatched"], [100.0, 200.0, 300.0])
+        self.assertAlmostEqual(row["ratio_of_medians"], 1.01)
+
     def test_workload_missing_in_one_boot_gets_no_ratio(self):
-        runs = {"base": [{"memslot": 1.0}, {}], "patched": [{"memslot": 1.0}, {"memslot": 1.0}]}
+        runs = {"base": {0: {"memslot": 1.0}, 1: {}}, "patched": {0: {"memslot": 1.0}, 1: {"memslot": 1.0}}}
         row = [r for r in self.bench.summarize("6.1", "npt5-pa52", runs) if r["workload"] == "memslot"][0]
         self.assertNotIn("ratio", row)
         self.assertEqual(row["unpatched"], [1.0])
