@@ -136,13 +136,15 @@ bochs: deps
 	if [ $$rc = 3 ]; then mkdir -p $(B)/bochs && cp $(B)/bochs-build.err $(B)/bochs/unavailable; \
 	elif [ $$rc != 0 ]; then cat $(B)/bochs-build.err >&2; exit $$rc; fi
 
-# QEMU as the VMM inside the guests (rig/vmm): the system's QEMU 7.2 and
+# QEMU as the VMM inside the guests (rig/vmm): the system's QEMU 7.2,
+# 10.2.2 with patches/qemu (make qemu), and
 # bookworm-backports' (unpacked under build/ by rig/vmm/fetch-qemu.sh; the
 # system's apt configuration is not touched), each with its firmware, their
 # libraries, and the L2 payload; /rig/vmm in the guest.
 vmm: $(B)/guest/vmm/vmm-test
-$(B)/guest/vmm/vmm-test: $(wildcard $(RIG)/vmm/*) $(B)/qemu-backports/version | deps
-	@$(RIG)/vmm/build-vmm.sh $(B)/guest/vmm / $(B)/qemu-backports/root
+$(B)/guest/vmm/vmm-test: $(wildcard $(RIG)/vmm/*) $(B)/qemu-backports/version \
+		$(B)/qemu/root/usr/bin/qemu-system-x86_64 | deps
+	@$(RIG)/vmm/build-vmm.sh $(B)/guest/vmm / $(B)/qemu-backports/root $(B)/qemu/root
 $(B)/qemu-backports/version: | deps
 	@$(RIG)/vmm/fetch-qemu.sh $(B)/qemu-backports
 
