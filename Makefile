@@ -177,7 +177,8 @@ export-qemu:
 			format-patch -q --cover-letter --zero-commit --no-signature -o $$t rig-base..HEAD && cp $$t/0000-cover-letter.patch $$p/; rm -rf $$t; \
 		echo "export-qemu: wrote a template $$p/0000-cover-letter.patch: fill in its subject and blurb"; \
 	elif [ -s $$p/series ]; then \
-		echo "export-qemu: $$p/0000-cover-letter.patch kept as it is: update it if the series changed"; \
+		$(RIG)/cover-tail.sh $(QEMU_SRC) $$p; \
+		echo "export-qemu: $$p/0000-cover-letter.patch: its text kept, its shortlog and diffstat brought up to date"; \
 	fi
 
 # Drop the tree's commits and edits, back to rig-base plus patches/qemu.

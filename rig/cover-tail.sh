@@ -19,5 +19,5 @@ awk '/^[^ \t].* \([0-9]+\):$/ { exit } { print }' "$cover" > "$tmp/new"
 # git's template: everything after its blurb placeholder.
 awk 'found { print } /^\*\*\* BLURB HERE \*\*\*$/ { found = 1; getline }' "$tmpl" >> "$tmp/new"
 # Subject: "[PATCH <prefix> vN NN/MM]" keeps its prefix and version.
-sed -i -E "1,/^Subject:/ s#^(Subject: \[PATCH[^]]* )[0-9]+/[0-9]+\]#\1$(printf '%0*d' ${#count} 0)/$count]#" "$tmp/new"
+sed -i -E "1,/^Subject:/ s#^(Subject: \[[^]]*PATCH[^]]* )[0-9]+/[0-9]+\]#\1$(printf '%0*d' ${#count} 0)/$count]#" "$tmp/new"
 cmp -s "$tmp/new" "$cover" || cp "$tmp/new" "$cover"
