@@ -264,7 +264,7 @@ regression: guest-$(REGRESSION_VERSION)
 # guest instructions counted by QEMU's -icount (rig/bench.py says why).
 BENCH_VERSIONS ?= $(VERSIONS)
 BENCH_CELLS ?= npt4-pa52 npt5-pa52
-BENCH_ROUNDS ?= 5
+BENCH_ROUNDS ?= 11
 bench: $(foreach v,$(BENCH_VERSIONS),guest-$(v))
 	@$(PY) $(RIG)/bench.py --build $(B) --versions "$(BENCH_VERSIONS)" --cells "$(BENCH_CELLS)" \
 		--rounds $(BENCH_ROUNDS)

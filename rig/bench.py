@@ -167,7 +167,7 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--versions", default="7.2,6.12,6.1")
     ap.add_argument("--cells", default="npt4-pa52,npt5-pa52")
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=11)
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     if a.rounds < 2:
