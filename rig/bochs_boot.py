@@ -26,6 +26,8 @@ from logscan import read_text  # noqa: E402
 TEMPLATE = os.path.join(HERE, "bochs", "bochsrc.in")
 
 IPS = 100000000          # emulated instructions per second (= guest TSC rate)
+# The widest MAXPHYADDR rig/build-bochs.sh's build emulates (its WIDTH).
+BUILD_PHYS_BITS = 52
 
 # What every Bochs boot needs on the kernel command line:
 #  tsc_early_khz   the TSC runs at IPS; without it the kernel calibrates the
@@ -87,9 +89,28 @@ def make_iso(kernel, initrd_path, append, workdir):
     return iso
 
 
+def cpu_spec(spec):
+    """"tigerlake,phys-bits=40" (a cell's CPU, written as QEMU's -cpu is)
+    -> ("tigerlake", "40"): the Bochs model and the MAXPHYADDR the bochsrc
+    chooses (cpu: phy_addr_width, rig/bochs/0008); without phys-bits, the
+    widest the rig's build emulates."""
+    model, *opts = spec.split(",")
+    bits = str(BUILD_PHYS_BITS)
+    for o in opts:
+        key, _, val = o.partition("=")
+        if key != "phys-bits" or not val.isdigit() or not 36 <= int(val) <= BUILD_PHYS_BITS:
+            raise SystemExit("bochs_boot: CPU %r: the only option is phys-bits=36..%d" %
+                             (spec, BUILD_PHYS_BITS))
+        bits = val
+    if not re.fullmatch(r"[a-z0-9_]+", model):
+        raise SystemExit("bochs_boot: CPU %r: no Bochs model name" % spec)
+    return model, bits
+
+
 def write_bochsrc(bochs_bin, iso, workdir, megs=2048, ips=IPS, model="tigerlake"):
     share = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(bochs_bin))), "share", "bochs")
-    values = {"MEGS": str(megs), "IPS": str(ips), "ISO": iso, "MODEL": model,
+    model, phys_bits = cpu_spec(model)
+    values = {"MEGS": str(megs), "IPS": str(ips), "ISO": iso, "MODEL": model, "PHYS_BITS": phys_bits,
               "BIOS": _pick(BIOS_CANDIDATES, share), "VGABIOS": _pick(VGABIOS_CANDIDATES, share),
               "CONSOLE": os.path.join(workdir, "console.log"),
               "RESULTS": os.path.join(workdir, "results.log"),

@@ -1,9 +1,8 @@
 #!/bin/bash
-# Build Bochs 2.7 from its source tarball with rig/bochs/*.patch applied, in
-# two physical-address widths (MAXPHYADDR):
-#   OUTDIR/pa40/bin/bochs   40 bits, Bochs' stock width
-#   OUTDIR/pa52/bin/bochs   52 bits with 4-level EPT (the KVM bug's configuration)
-# Both emulate an x86-64 CPU with VMX (EPT) and SVM, no GUI, no SMP.
+# Build Bochs 2.7 from its source tarball with rig/bochs/*.patch applied:
+#   OUTDIR/root/bin/bochs   an x86-64 CPU with VMX (EPT) and SVM, no GUI, no
+#                           SMP, whose MAXPHYADDR the bochsrc chooses
+#                           (cpu: phy_addr_width=N, up to 52: patch 0008).
 #
 # usage: build-bochs.sh TARBALL OUTDIR
 #
@@ -16,7 +15,8 @@ set -euo pipefail
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 SHA256=c28bf09287a5e05c9dfa93a6071438b405526e41780bacf9c0e244b0a7117be7
-WIDTHS="40 52"
+# The widest MAXPHYADDR the build can emulate; each cell chooses its own.
+WIDTH=52
 # Build dependencies, and what rig/bochs_boot.py needs to boot (BIOS images,
 # isolinux, xorriso).
 PKGS="g++ make patch xz-utils ccache bochsbios vgabios isolinux syslinux-common xorriso"
@@ -50,7 +50,7 @@ stamp=$( { echo "$sha"; for p in $patches; do basename "$p"; cat "$p"; done; cat
 	sha256sum | cut -d' ' -f1)
 uptodate=1
 [ "$(cat "$outdir/.stamp" 2>/dev/null)" = "$stamp" ] || uptodate=0
-for w in $WIDTHS; do [ -x "$outdir/pa$w/bin/bochs" ] || uptodate=0; done
+[ -x "$outdir/root/bin/bochs" ] || uptodate=0
 
 missing=""
 for p in $PKGS; do
@@ -87,41 +87,37 @@ fail() {
 }
 
 # ccache: a rebuild (a fresh clone on the same machine) takes nearly every
-# object from it; the second width only about a third (the width reaches
-# most CPU headers).  Paths are relative to $work, which changes from build
-# to build.
+# object from it.  Paths are relative to $work, which changes from build to
+# build.
 . "$(dirname "$(readlink -f "$0")")/ccache.sh"
 rig_ccache "$work"
 export CC="ccache gcc" CXX="ccache g++"
 
-echo "build-bochs: building Bochs 2.7 (MAXPHYADDR $WIDTHS) into $outdir"
+echo "build-bochs: building Bochs 2.7 (MAXPHYADDR up to $WIDTH) into $outdir"
 t0=$(date +%s)
-for w in $WIDTHS; do
-	src=$work/src-pa$w
-	mkdir -p "$src"
-	tar -xJf "$tarball" -C "$src" --strip-components=1
-	for p in $patches; do
-		patch -d "$src" -p1 --quiet --forward < "$p" >>"$log" 2>&1 || fail "patch $(basename "$p")"
-	done
-	# The prefix is the final place: Bochs compiles its share path in.
-	# shellcheck disable=SC2086
-	(cd "$src" && ./configure --prefix="$outdir/pa$w" --enable-phy-address-width="$w" \
-		$CONFIGURE_FLAGS) >>"$log" 2>&1 || fail "configure (pa$w)"
-	if ! grep -q "^#define BX_CONFIGURED_PHY_ADDRESS_WIDTH $w\$" "$src/config.h"; then
-		echo "config.h does not set the width to $w" >>"$log"
-		fail "configure (pa$w)"
-	fi
-	make -C "$src" -j"$jobs" >>"$log" 2>&1 || fail "make (pa$w)"
-	make -C "$src" install DESTDIR="$work/stage" >>"$log" 2>&1 || fail "make install (pa$w)"
+src=$work/src
+mkdir -p "$src"
+tar -xJf "$tarball" -C "$src" --strip-components=1
+for p in $patches; do
+	patch -d "$src" -p1 --quiet --forward < "$p" >>"$log" 2>&1 || fail "patch $(basename "$p")"
 done
+# The prefix is the final place: Bochs compiles its share path in.
+# shellcheck disable=SC2086
+(cd "$src" && ./configure --prefix="$outdir/root" --enable-phy-address-width="$WIDTH" \
+	$CONFIGURE_FLAGS) >>"$log" 2>&1 || fail "configure"
+if ! grep -q "^#define BX_CONFIGURED_PHY_ADDRESS_WIDTH $WIDTH\$" "$src/config.h"; then
+	echo "config.h does not set the width to $WIDTH" >>"$log"
+	fail "configure"
+fi
+make -C "$src" -j"$jobs" >>"$log" 2>&1 || fail "make"
+make -C "$src" install DESTDIR="$work/stage" >>"$log" 2>&1 || fail "make install"
 
-# Replace the old build only now that the new one is complete.
+# Replace the old build only now that the new one is complete (and the
+# per-width builds of older checkouts with it).
 mkdir -p "$outdir"
 rm -f "$outdir/.stamp" "$outdir/build-failed.log"
-for w in $WIDTHS; do
-	rm -rf "$outdir/pa$w"
-	mv "$work/stage$outdir/pa$w" "$outdir/pa$w"
-done
+rm -rf "$outdir/root" "$outdir/pa40" "$outdir/pa52"
+mv "$work/stage$outdir/root" "$outdir/root"
 cp "$log" "$outdir/build.log"
 echo "$stamp" > "$outdir/.stamp"
 echo "build-bochs: done in $(( $(date +%s) - t0 ))s"

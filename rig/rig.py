@@ -30,11 +30,11 @@ import tap       # noqa: E402
 
 QEMU = "qemu-system-x86_64"
 BOOT_SLACK = 90          # seconds on top of the tests' own timeouts
-# Where make's bochs target builds Bochs (rig/build-bochs.sh): one binary per
-# physical-address width, OUT/pa40/bin/bochs and OUT/pa52/bin/bochs, and
+# Where make's bochs target builds Bochs (rig/build-bochs.sh): one binary,
+# OUT/root/bin/bochs, whose MAXPHYADDR each cell chooses, and
 # OUT/unavailable holding one line when it could not be built here.
 BOCHS_DIR = os.environ.get("RIG_BOCHS_DIR", os.path.join(os.path.dirname(HERE), "build", "bochs"))
-EMULATORS = ("qemu", "bochs-pa40", "bochs-pa52")
+EMULATORS = ("qemu", "bochs")
 # Bochs interprets every instruction: its boots need longer host-side budgets.
 BOCHS_TIME_FACTOR = 3
 
@@ -106,7 +106,7 @@ def read_not_run_tests(path=os.path.join(HERE, "not-run-tests")):
 
 
 def bochs_binary(cell):
-    return os.path.join(BOCHS_DIR, cell["emulator"][len("bochs-"):], "bin", "bochs")
+    return os.path.join(BOCHS_DIR, "root", "bin", "bochs")
 
 
 def cell_unavailable(cell):

@@ -326,7 +326,7 @@ class Cells(unittest.TestCase):
             old = rig.BOCHS_DIR
             rig.BOCHS_DIR = d
             try:
-                cells = rig.read_cells(data_file(self, "q qemu max 40\nb bochs-pa52 tigerlake 48\n"))
+                cells = rig.read_cells(data_file(self, "q qemu max 40\nb bochs tigerlake,phys-bits=52 48\n"))
                 out = io.StringIO()
                 self.assertEqual(rig.usable_cells(cells, ["q", "b"], out), ["q"])
                 self.assertIn("skipping cells b: Bochs is not built", out.getvalue())
@@ -335,10 +335,10 @@ class Cells(unittest.TestCase):
                 out = io.StringIO()
                 self.assertEqual(rig.usable_cells(cells, ["q", "b"], out), ["q"])
                 self.assertEqual(out.getvalue(), "rig: skipping cells b: no ../shared/third_party/bochs-2.7.tar.xz\n")
-                os.makedirs(os.path.join(d, "pa52", "bin"))
-                with open(os.path.join(d, "pa52", "bin", "bochs"), "w") as f:
+                os.makedirs(os.path.join(d, "root", "bin"))
+                with open(os.path.join(d, "root", "bin", "bochs"), "w") as f:
                     f.write("#!/bin/sh\n")
-                os.chmod(os.path.join(d, "pa52", "bin", "bochs"), 0o755)
+                os.chmod(os.path.join(d, "root", "bin", "bochs"), 0o755)
                 self.assertEqual(rig.usable_cells(cells, ["q", "b"], io.StringIO()), ["q", "b"])
             finally:
                 rig.BOCHS_DIR = old
@@ -533,6 +533,37 @@ class Bench(unittest.TestCase):
         self.assertEqual(found["memslot"], 31415.5)
         self.assertEqual(found["exit_above"], 51000.0)
         self.assertEqual(len(found), len(self.bench.WORKLOADS))
+
+
+class BochsCpu(unittest.TestCase):
+    """A Bochs cell's CPU names the model and the width its bochsrc sets."""
+
+    def test_spec(self):
+        import bochs_boot
+        self.assertEqual(bochs_boot.cpu_spec("tigerlake,phys-bits=40"), ("tigerlake", "40"))
+        self.assertEqual(bochs_boot.cpu_spec("tigerlake"), ("tigerlake", "52"))
+        for bad in ("tigerlake,phys-bits=53", "tigerlake,phys-bits=35", "tigerlake,la57=off",
+                    "tigerlake,phys-bits=", "tiger lake"):
+            with self.assertRaises(SystemExit, msg=bad):
+                bochs_boot.cpu_spec(bad)
+
+    def test_bochsrc_sets_width(self):
+        import bochs_boot
+        with tempfile.TemporaryDirectory() as d:
+            path = bochs_boot.write_bochsrc(os.path.join(d, "root", "bin", "bochs"), os.path.join(d, "x.iso"),
+                                            d, model="tigerlake,phys-bits=40")
+            with open(path) as f:
+                cpu = [l for l in f if l.startswith("cpu:")]
+        self.assertEqual(len(cpu), 1)
+        self.assertIn("model=tigerlake, phy_addr_width=40,", cpu[0])
+
+    def test_every_bochs_cell_parses(self):
+        import bochs_boot
+        for name, c in rig.read_cells().items():
+            if c["emulator"] == "bochs":
+                model, bits = bochs_boot.cpu_spec(c["cpu"])
+                # KVM's width (N) is at most the CPU's MAXPHYADDR
+                self.assertLessEqual(c["bits"], int(bits), name)
 
 
 class BootOrder(unittest.TestCase):
