@@ -90,27 +90,32 @@ def make_iso(kernel, initrd_path, append, workdir):
 
 
 def cpu_spec(spec):
-    """"tigerlake,phys-bits=40" (a cell's CPU, written as QEMU's -cpu is)
-    -> ("tigerlake", "40"): the Bochs model and the MAXPHYADDR the bochsrc
-    chooses (cpu: phy_addr_width, rig/bochs/0008); without phys-bits, the
-    widest the rig's build emulates."""
+    """"tigerlake,phys-bits=40[,ept-5level]" (a cell's CPU, written as
+    QEMU's -cpu is) -> ("tigerlake", "40", "0"): the Bochs model, the
+    MAXPHYADDR the bochsrc chooses (cpu: phy_addr_width, rig/bochs/0008;
+    without phys-bits the widest the rig's build emulates) and whether EPT
+    walks may have 5 levels (cpu: ept_5level, rig/bochs/0009)."""
     model, *opts = spec.split(",")
-    bits = str(BUILD_PHYS_BITS)
+    bits, ept5 = str(BUILD_PHYS_BITS), "0"
     for o in opts:
         key, _, val = o.partition("=")
-        if key != "phys-bits" or not val.isdigit() or not 36 <= int(val) <= BUILD_PHYS_BITS:
-            raise SystemExit("bochs_boot: CPU %r: the only option is phys-bits=36..%d" %
+        if key == "ept-5level" and not val:
+            ept5 = "1"
+        elif key == "phys-bits" and val.isdigit() and 36 <= int(val) <= BUILD_PHYS_BITS:
+            bits = val
+        else:
+            raise SystemExit("bochs_boot: CPU %r: the options are phys-bits=36..%d and ept-5level" %
                              (spec, BUILD_PHYS_BITS))
-        bits = val
     if not re.fullmatch(r"[a-z0-9_]+", model):
         raise SystemExit("bochs_boot: CPU %r: no Bochs model name" % spec)
-    return model, bits
+    return model, bits, ept5
 
 
 def write_bochsrc(bochs_bin, iso, workdir, megs=2048, ips=IPS, model="tigerlake"):
     share = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(bochs_bin))), "share", "bochs")
-    model, phys_bits = cpu_spec(model)
+    model, phys_bits, ept5 = cpu_spec(model)
     values = {"MEGS": str(megs), "IPS": str(ips), "ISO": iso, "MODEL": model, "PHYS_BITS": phys_bits,
+              "EPT5": ept5,
               "BIOS": _pick(BIOS_CANDIDATES, share), "VGABIOS": _pick(VGABIOS_CANDIDATES, share),
               "CONSOLE": os.path.join(workdir, "console.log"),
               "RESULTS": os.path.join(workdir, "results.log"),

@@ -540,10 +540,11 @@ class BochsCpu(unittest.TestCase):
 
     def test_spec(self):
         import bochs_boot
-        self.assertEqual(bochs_boot.cpu_spec("tigerlake,phys-bits=40"), ("tigerlake", "40"))
-        self.assertEqual(bochs_boot.cpu_spec("tigerlake"), ("tigerlake", "52"))
+        self.assertEqual(bochs_boot.cpu_spec("tigerlake,phys-bits=40"), ("tigerlake", "40", "0"))
+        self.assertEqual(bochs_boot.cpu_spec("tigerlake"), ("tigerlake", "52", "0"))
+        self.assertEqual(bochs_boot.cpu_spec("tigerlake,phys-bits=52,ept-5level"), ("tigerlake", "52", "1"))
         for bad in ("tigerlake,phys-bits=53", "tigerlake,phys-bits=35", "tigerlake,la57=off",
-                    "tigerlake,phys-bits=", "tiger lake"):
+                    "tigerlake,phys-bits=", "tiger lake", "tigerlake,ept-5level=1"):
             with self.assertRaises(SystemExit, msg=bad):
                 bochs_boot.cpu_spec(bad)
 
@@ -555,13 +556,13 @@ class BochsCpu(unittest.TestCase):
             with open(path) as f:
                 cpu = [l for l in f if l.startswith("cpu:")]
         self.assertEqual(len(cpu), 1)
-        self.assertIn("model=tigerlake, phy_addr_width=40,", cpu[0])
+        self.assertIn("model=tigerlake, phy_addr_width=40, ept_5level=0,", cpu[0])
 
     def test_every_bochs_cell_parses(self):
         import bochs_boot
         for name, c in rig.read_cells().items():
             if c["emulator"] == "bochs":
-                model, bits = bochs_boot.cpu_spec(c["cpu"])
+                model, bits, _ = bochs_boot.cpu_spec(c["cpu"])
                 # KVM's width (N) is at most the CPU's MAXPHYADDR
                 self.assertLessEqual(c["bits"], int(bits), name)
 
