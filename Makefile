@@ -41,7 +41,7 @@ PKGS += libglib2.0-dev libfdt-dev ninja-build device-tree-compiler lib32gcc-12-d
 
 .PHONY: all run check deps kernels guests tools vmm unit-tests rig-tests kvmgpa-check kvmgpa-cross-check \
 	$(foreach v,$(VERSIONS),tree-$(v) kernel-$(v) guest-$(v) patch-check-$(v) export-$(v) reset-$(v)) \
-	boot clean distclean bench patch-check check-debug regression bochs disk check-boots check-pre \
+	boot clean distclean bench patch-check check-debug regression bochs disk \
 	qemu-tree qemu export-qemu qemu-reset \
 	$(foreach v,$(VERSIONS),debug-kernel-$(v))
 
@@ -222,27 +222,17 @@ REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS))
 # The independent builds (each kernel version, its patch checks, Bochs, the
 # unit tests) run side by side: each is -j$(nproc) inside, but has
 # single-threaded stretches (unpacking, git, configuring, linking,
-# checkpatch) that the others fill.  The boots start as soon as the guests
-# and Bochs are built, beside the patch checks still running (check-pre):
-# those are mostly such stretches, which left the CPUs a third idle in the
-# minutes before the boots.  rig.py waits for check-pre's results after the
-# boots (--pre-wait), so the boots' make job needs a second job slot for
-# the checks: PAR is at least 2.
+# checkpatch) that the others fill.
 PAR ?= 3
-CHECK_DIR := $(B)/logs/check
-PRE_ARGS = $(if $(QUICK),,--pre $(CHECK_DIR)/patch-check.txt --pre-wait $(CHECK_DIR)/patch-check.done)
 check: disk
-	@$(if $(filter 0 1,$(PAR)),echo "make check: PAR=$(PAR): the boots and the patch checks need PAR >= 2" >&2; exit 2)
-	@rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)
-	@rc=0; $(MAKE) --no-print-directory -k -j$(PAR) unit-tests check-boots $(if $(QUICK),,check-pre) || rc=1; \
+	@$(MAKE) --no-print-directory -j$(PAR) unit-tests guests bochs \
+		$(if $(QUICK),,$(foreach v,$(VERSIONS),patch-check-$(v)))
+	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
+	@$(if $(QUICK),:,$(patch-check-lines) | tee $(B)/logs/check/patch-check.txt)
+	@rc=0; $(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \
+		$(if $(QUICK),,--pre $(B)/logs/check/patch-check.txt) $(if $(CELLS),--cells $(CELLS)) || rc=1; \
 	$(if $(REGRESSION_IN_CHECK),$(RIG)/regression.sh $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION) || rc=1;) \
 	exit $$rc
-# Internal to make check: the boots, and the patch checks beside them.
-check-boots: guests bochs
-	@$(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(CHECK_DIR) $(PRE_ARGS) \
-		$(if $(CELLS),--cells $(CELLS))
-check-pre: $(foreach v,$(VERSIONS),patch-check-$(v))
-	@$(patch-check-lines) >$(CHECK_DIR)/patch-check.txt; touch $(CHECK_DIR)/patch-check.done
 
 # Debug kernels (KASAN, lockdep, UBSAN, DEBUG_VM, kmemleak) in every QEMU
 # cell (Bochs would take hours): too slow for CI, so a target of its own.

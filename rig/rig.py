@@ -29,8 +29,6 @@ import logscan   # noqa: E402
 import tap       # noqa: E402
 
 QEMU = "qemu-system-x86_64"
-# How long `check --pre-wait` waits after the boots for the checks beside them.
-PRE_WAIT_LIMIT = 3 * 3600
 BOOT_SLACK = 90          # seconds on top of the tests' own timeouts
 # Where make's bochs target builds Bochs (rig/build-bochs.sh): one binary,
 # OUT/root/bin/bochs, whose MAXPHYADDR each cell chooses, and
@@ -469,8 +467,7 @@ def cmd_check(a):
     only_cells = usable_cells(cells, only_cells)
     results = []
     t_start = time.time()
-    # Each QEMU runs single-threaded TCG: --jobs boots at a time (one per host
-    # CPU, plus one to use the time a guest waits).
+    # Each QEMU runs single-threaded TCG, so one boot per host CPU.
     os.makedirs(a.log_dir, exist_ok=True)
     not_run, said = read_not_run(), set()
     work = []
@@ -543,30 +540,16 @@ def cmd_check(a):
     for d in diffs:
         print("not ok  " + d)
     pre_ok = pre_fail = 0
-    if a.pre and a.pre_wait:
-        # The checks run beside the boots (make check): wait until they have
-        # written their results, then show them.
-        waited = time.time()
-        while not os.path.exists(a.pre_wait) and time.time() - waited < PRE_WAIT_LIMIT:
-            time.sleep(2)
-        if os.path.exists(a.pre_wait):
-            print("# %s (after the boots: %.0f s more)" % (a.pre, time.time() - waited), flush=True)
-            with open(a.pre) as f:
-                sys.stdout.write(f.read())
-        else:
-            pre_fail += 1
-            print("not ok  %s never appeared (%d s after the boots)" % (a.pre_wait, PRE_WAIT_LIMIT))
     if a.pre:
-        # Results of checks run before or beside the boots, e.g.
-        # patch-check.sh: lines "[ver] ok ..." and "[ver] FAIL ...".
-        if os.path.exists(a.pre):
-            with open(a.pre) as f:
-                for line in f:
-                    words = line.split()
-                    if len(words) > 1 and words[1] == "ok":
-                        pre_ok += 1
-                    elif len(words) > 1 and words[1] == "FAIL":
-                        pre_fail += 1
+        # Results of checks run before the boots, e.g. patch-check.sh:
+        # lines "[ver] ok ..." and "[ver] FAIL ...".
+        with open(a.pre) as f:
+            for line in f:
+                words = line.split()
+                if len(words) > 1 and words[1] == "ok":
+                    pre_ok += 1
+                elif len(words) > 1 and words[1] == "FAIL":
+                    pre_fail += 1
         if pre_ok + pre_fail == 0:
             pre_fail += 1
             print("not ok  %s has no results" % a.pre)
@@ -697,13 +680,8 @@ def main():
     c.add_argument("--same-skips-ok", action="store_true",
                    help="accept skips without a listed reason (variants are still compared)")
     c.add_argument("--pre", help="results of earlier checks to count ('[x] ok ...' / '[x] FAIL ...')")
-    c.add_argument("--pre-wait", metavar="FILE",
-                   help="after the boots, wait until FILE exists before reading --pre, and print it")
-    # One boot more than CPUs: a TCG guest that waits (sleeps, timeouts,
-    # its own L2 starting) leaves its host CPU idle, 5-27% of the time in
-    # a fresh make check's boots (cb441d2, vmstat); a third boot fills that.
-    c.add_argument("--jobs", type=int, default=(os.cpu_count() or 1) + 1,
-                   help="boots at a time (default: one per CPU, plus one)")
+    c.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="boots at a time (default: one per CPU)")
     p = sub.add_parser("regression-plan", help="write make regression's test plans")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--version", required=True, help="kernel version: selects VERB@VERSION rules")
