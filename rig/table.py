@@ -87,8 +87,9 @@ def main():
     print("table: %d boots, %d at a time" % (len(work), a.jobs), file=sys.stderr, flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
         futs = {w: ex.submit(probe, a.build, w[0], w[1], w[2], cells[w[2]]) for w in work}
-        for done, fut in enumerate(concurrent.futures.as_completed(futs.values()), 1):
-            w = next(k for k, f in futs.items() if f is fut)
+        work_of = {f: w for w, f in futs.items()}
+        for done, fut in enumerate(concurrent.futures.as_completed(work_of), 1):
+            w = work_of[fut]
             print("table: %s %s %s booted, %d of %d left" % (w[0], w[1], w[2], len(work) - done, len(work)),
                   file=sys.stderr, flush=True)
     head = ["cell", "kernel", "MAXPHYADDR", "GuestPhysAddrSize", "KVM_CAP_MAX_GPA_BITS",
