@@ -3,10 +3,14 @@
 # as rig/regression-rules says, on the unpatched and the patched kernel, in
 # one cell, in one run; any difference in pass/fail/skip fails, and so does
 # any test that fails on both.
-# usage: regression.sh BUILD CELL [VERSION]   (VERSION: 7.2, the default, 6.12 or 6.1)
+# usage: regression.sh [--build-only] BUILD CELL [VERSION]   (VERSION: 7.2, the default, 6.12 or 6.1)
+#   --build-only: only build the tests (make check does that beside its
+#                 other builds, so the boots after them need not wait for it)
 #   REGRESSION_TIMEOUT: seconds per test without a rule (default 300)
 #   REGRESSION_CHUNK: tests per boot (default 8)
 set -eu
+build_only=no
+[ "$1" != --build-only ] || { build_only=yes; shift; }
 b=$1 cell=$2 v=${3:-7.2}
 rig=$(dirname "$(readlink -f "$0")")
 kdir=$b/src/$v/tools/testing/selftests/kvm
@@ -23,6 +27,7 @@ mkdir -p "$b/logs"
 mk() { make -C "$kdir" OUTPUT="$out" CC="ccache gcc -static" "$@"; }
 mk -s -k -j"$(nproc)" > "$b/logs/regression-build-$v.log" 2>&1 ||
 	echo "regression: some $v selftests did not build, see $b/logs/regression-build-$v.log"
+[ $build_only = no ] || exit 0
 # -q: only read the test list. Without it, make -p also remade whatever it
 # found out of date, quietly: a cold CI run got every test relinked
 # dynamically here (the default CC) after the static build above.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Unpack Debian 12's bookworm-backports QEMU (qemu-system-x86, its data
 # package and the SeaBIOS it depends on) into OUTDIR/root, beside the
-# system's QEMU 7.2 that the rig itself runs: a private sources list, lists
+# system's QEMU 7.2 that runs the cells: a private sources list, lists
 # directory and cache under OUTDIR (the system's apt configuration is not
 # touched), signed by the installed Debian archive keyring.  Libraries it
 # needs that the system lacks are unpacked too.  Writes OUTDIR/version.
