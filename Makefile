@@ -125,6 +125,8 @@ $(foreach v,$(VERSIONS),$(eval $(call version_rules,$(v))))
 kernels: $(foreach v,$(VERSIONS),kernel-$(v))
 guests: $(foreach v,$(VERSIONS),guest-$(v))
 
+# Builds nothing waits on for long (Bochs, QEMU) give way to the kernels.
+NICE := nice -n 10
 # Bochs, for the Intel VMX/EPT cells, built from the team's shared source
 # archive beside the checkout.  Without it those cells are skipped, and
 # build/bochs/unavailable says why (rig.py prints that one line).
@@ -132,7 +134,7 @@ SHARED ?= $(abspath $(CURDIR)/../shared)
 BOCHS_TARBALL ?= $(SHARED)/third_party/bochs-2.7.tar.xz
 bochs: deps
 	@rm -f $(B)/bochs/unavailable; rc=0; \
-	$(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
+	$(NICE) $(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
 	if [ $$rc = 3 ]; then mkdir -p $(B)/bochs && cp $(B)/bochs-build.err $(B)/bochs/unavailable; \
 	elif [ $$rc != 0 ]; then cat $(B)/bochs-build.err >&2; exit $$rc; fi
 
@@ -163,7 +165,7 @@ qemu-tree: deps
 		$(RIG)/qemu/fetch-source.sh $(B)/qemu $(CURDIR)/patches/qemu
 qemu: $(B)/qemu/root/usr/bin/qemu-system-x86_64
 $(B)/qemu/root/usr/bin/qemu-system-x86_64: qemu-tree $(B)/qemu-backports/version
-	@$(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
+	@$(NICE) $(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
 
 # The tree's commits after rig-base into patches/qemu and its series, as
 # export-<ver> does for the kernels (unchanged patches stay byte-identical).
@@ -221,14 +223,15 @@ patch-check: $(foreach v,$(VERSIONS),patch-check-$(v))
 
 # make check ends with make regression (the mainline, 7.2), but not with QUICK=1.
 REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS)))
-# The independent builds (each kernel version, its patch checks, Bochs, the
-# unit tests) run side by side: each is -j$(nproc) inside, but has
-# single-threaded stretches (unpacking, git, configuring, linking,
-# checkpatch) that the others fill.  The kernels come first, the mainline's
-# first of all: its chain (fetch, unpack, two kernels, its patch check,
-# its guest and regression tests) is the longest, and the short jobs fill
-# the gaps at the end.
-PAR ?= 3
+# The independent builds (each kernel version, its patch checks, Bochs,
+# QEMU, the unit tests) run side by side: each is -j$(nproc) inside, but
+# has single-threaded stretches (unpacking, git, configuring, linking,
+# checkpatch) that the others fill.  Four at a time, so that no kernel
+# waits for a free slot behind QEMU or Bochs (with three, the mainline's,
+# whose chain of builds and checks is the longest, started 9 minutes into
+# a fresh run), and those two yield the CPUs to the kernels (NICE): what
+# the boots wait for is the last kernel's chain, not them.
+PAR ?= 4
 check: disk
 	@$(MAKE) --no-print-directory -j$(PAR) $(foreach v,$(VERSIONS),kernel-$(v)) bochs guests \
 		$(if $(QUICK),,$(foreach v,$(VERSIONS),patch-check-$(v))) $(if $(REGRESSION_IN_CHECK),regression-build) \

@@ -34,7 +34,8 @@
  * in a VM with no memslot above the width at all: on its own in a fresh boot,
  * any kernel report that follows is that case's.
  *
- * Exit status: 0 as expected, 1 not as expected, 2 error.
+ * Exit status: 0 as expected, 1 not as expected, 2 error, 4 (the kselftest
+ * skip) when --only vm-width has nothing to check.
  *
  * "gpa-width-repro --only vm-width" checks a VM whose width W = T - 8 was
  * set below KVM's with kvmgpa_set_vm_bits(): KVM reports W and the ceiling
@@ -42,7 +43,7 @@
  * the guest's store and load above 2^W exit as MMIO at their GPA, its store
  * to the last page below 2^W lands, and the width can't change once there
  * is a vCPU.  A kernel that can't set a VM's width, or a W below 32, is
- * reported and not judged.
+ * a skip: reported, not judged.
  *
  * "gpa-width-repro --bench N" instead times N guest loads, from KVM_RUN to
  * the MMIO exit, at a GPA above the width and at an unmapped GPA below it,
@@ -443,8 +444,9 @@ static int vm_width_check(bool ok, const char *fmt, ...)
 
 /*
  * --only vm-width: a VM whose width W = T - 8 is set below KVM's, T, where
- * the guest's MAXPHYADDR is @mpa.  Returns 0 as expected (or the kernel
- * can't set a width, or W would be below 32), 1 not, 2 error.
+ * the guest's MAXPHYADDR is @mpa.  Returns 0 as expected, 1 not, 2 error,
+ * 4 when there is nothing to check (the kernel can't set a width, or W
+ * would be below 32).
  */
 static int vm_width(int kvm, unsigned int t, unsigned int mpa)
 {
@@ -467,8 +469,8 @@ static int vm_width(int kvm, unsigned int t, unsigned int mpa)
 	if (r == -EOPNOTSUPP) {
 		printf("this kernel can't set a VM's GPA width (kvmgpa_set_vm_bits: %s)\n",
 		       strerror(-r));
-		printf("result: NOT SUPPORTED: nothing to check\n");
-		return 0;
+		printf("result: SKIP: nothing to check\n");
+		return 4;
 	}
 	if (r) {
 		printf("kvmgpa_set_vm_bits(%u) on a scratch VM: %s\n", t, strerror(-r));
@@ -477,8 +479,8 @@ static int vm_width(int kvm, unsigned int t, unsigned int mpa)
 	}
 	if (w < 32) {
 		printf("W = T-8 = %u is below 32, the least width a VM may have\n", w);
-		printf("result: SKIPPED: T=%u leaves no width to set 8 bits below it\n", t);
-		return 0;
+		printf("result: SKIP: T=%u leaves no width to set 8 bits below it\n", t);
+		return 4;
 	}
 
 	page = mmap(NULL, MINIVM_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
