@@ -226,12 +226,13 @@ REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS))
 # The independent builds (each kernel version, its patch checks, Bochs,
 # QEMU, the unit tests) run side by side: each is -j$(nproc) inside, but
 # has single-threaded stretches (unpacking, git, configuring, linking,
-# checkpatch) that the others fill.  Four at a time, so that no kernel
-# waits for a free slot behind QEMU or Bochs (with three, the mainline's,
-# whose chain of builds and checks is the longest, started 9 minutes into
-# a fresh run), and those two yield the CPUs to the kernels (NICE): what
-# the boots wait for is the last kernel's chain, not them.
-PAR ?= 4
+# checkpatch) that the others fill.  Five at a time, so that no kernel
+# waits for a free slot behind QEMU and Bochs (the mainline's tree, which
+# is fetched first, is ready last: with three or four slots its build
+# started 9 minutes into a fresh run), and those two yield the CPUs to
+# the kernels (NICE): their builds then fill the gaps the per-patch
+# checks leave at the end instead of delaying the kernels.
+PAR ?= 5
 check: disk
 	@$(MAKE) --no-print-directory -j$(PAR) $(foreach v,$(VERSIONS),kernel-$(v)) bochs guests \
 		$(if $(QUICK),,$(foreach v,$(VERSIONS),patch-check-$(v))) $(if $(REGRESSION_IN_CHECK),regression-build) \
