@@ -125,8 +125,6 @@ $(foreach v,$(VERSIONS),$(eval $(call version_rules,$(v))))
 kernels: $(foreach v,$(VERSIONS),kernel-$(v))
 guests: $(foreach v,$(VERSIONS),guest-$(v))
 
-# Builds nothing waits on for long (Bochs, QEMU) give way to the kernels.
-NICE := nice -n 10
 # Bochs, for the Intel VMX/EPT cells, built from the team's shared source
 # archive beside the checkout.  Without it those cells are skipped, and
 # build/bochs/unavailable says why (rig.py prints that one line).
@@ -134,7 +132,7 @@ SHARED ?= $(abspath $(CURDIR)/../shared)
 BOCHS_TARBALL ?= $(SHARED)/third_party/bochs-2.7.tar.xz
 bochs: deps
 	@rm -f $(B)/bochs/unavailable; rc=0; \
-	$(NICE) $(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
+	$(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
 	if [ $$rc = 3 ]; then mkdir -p $(B)/bochs && cp $(B)/bochs-build.err $(B)/bochs/unavailable; \
 	elif [ $$rc != 0 ]; then cat $(B)/bochs-build.err >&2; exit $$rc; fi
 
@@ -165,7 +163,7 @@ qemu-tree: deps
 		$(RIG)/qemu/fetch-source.sh $(B)/qemu $(CURDIR)/patches/qemu
 qemu: $(B)/qemu/root/usr/bin/qemu-system-x86_64
 $(B)/qemu/root/usr/bin/qemu-system-x86_64: qemu-tree $(B)/qemu-backports/version
-	@$(NICE) $(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
+	@$(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
 
 # The tree's commits after rig-base into patches/qemu and its series, as
 # export-<ver> does for the kernels (unchanged patches stay byte-identical).
@@ -224,19 +222,16 @@ patch-check: $(foreach v,$(VERSIONS),patch-check-$(v))
 # make check ends with make regression (the mainline, 7.2), but not with QUICK=1.
 REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS)))
 # The independent builds (each kernel version, its patch checks, Bochs,
-# QEMU, the unit tests) run side by side: each is -j$(nproc) inside, but
-# has single-threaded stretches (unpacking, git, configuring, linking,
-# checkpatch) that the others fill.  Five at a time, so that no kernel
-# waits for a free slot behind QEMU and Bochs (the mainline's tree, which
-# is fetched first, is ready last: with three or four slots its build
-# started 9 minutes into a fresh run), and those two yield the CPUs to
-# the kernels (NICE): their builds then fill the gaps the per-patch
-# checks leave at the end instead of delaying the kernels.
-PAR ?= 5
+# QEMU, the unit tests, the regression's selftests) run side by side: each
+# is -j$(nproc) inside, but has single-threaded stretches (unpacking, git,
+# configuring, linking, checkpatch) that the others fill.  Three at a
+# time: a fresh run is CPU-bound from start to end, and more jobs (five,
+# with Bochs and QEMU niced behind the kernels) made it 1.7 minutes
+# slower to reach the boots (docs/performance.md).
+PAR ?= 3
 check: disk
-	@$(MAKE) --no-print-directory -j$(PAR) $(foreach v,$(VERSIONS),kernel-$(v)) bochs guests \
-		$(if $(QUICK),,$(foreach v,$(VERSIONS),patch-check-$(v))) $(if $(REGRESSION_IN_CHECK),regression-build) \
-		unit-tests
+	@$(MAKE) --no-print-directory -j$(PAR) unit-tests guests bochs \
+		$(if $(QUICK),,$(foreach v,$(VERSIONS),patch-check-$(v))) $(if $(REGRESSION_IN_CHECK),regression-build)
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(if $(QUICK),:,$(patch-check-lines) | tee $(B)/logs/check/patch-check.txt)
 	@rc=0; $(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \

@@ -7,7 +7,7 @@
 #   --build-only: only build the tests (make check does that beside its
 #                 other builds, so the boots after them need not wait for it)
 #   REGRESSION_TIMEOUT: seconds per test without a rule (default 300)
-#   REGRESSION_CHUNK: tests per boot (default 8)
+#   REGRESSION_CHUNK: tests per boot (default 12)
 set -eu
 build_only=no
 [ "$1" != --build-only ] || { build_only=yes; shift; }
@@ -40,7 +40,7 @@ tests=$(mk -s -p -q 2>/dev/null | sed -n 's/^TEST_GEN_PROGS := //p' | tr ' ' '\n
 plans=$b/regression
 rm -rf "$plans"
 # shellcheck disable=SC2086
-python3 "$rig/rig.py" regression-plan --version "$v" --out-dir "$plans" --chunk "${REGRESSION_CHUNK:-8}" \
+python3 "$rig/rig.py" regression-plan --version "$v" --out-dir "$plans" --chunk "${REGRESSION_CHUNK:-12}" \
 	--timeout "${REGRESSION_TIMEOUT:-300}" $tests
 
 bin=$b/guest/$v-full/bin
