@@ -73,12 +73,15 @@ def rule_rows(path, usage):
 def glob_rules(path, usage):
     """A rig data file of 'GLOB... reason' lines (usage names the fields, the
     reason last) -> function (*values) -> the reason of the first line whose
-    globs all match, or None.  A missing file has no rules."""
+    globs all match, or None.  A glob may list alternatives, comma-separated
+    ("npt5-pa40,ept4-*"), so that one reason need not be written per cell.
+    A missing file has no rules."""
     rules = [parts for _, parts in rule_rows(path, usage)]
 
     def lookup(*values):
         for r in rules:
-            if all(fnmatch.fnmatch(v, g) for v, g in zip(values, r)):
+            if all(any(fnmatch.fnmatch(v, alt) for alt in g.split(","))
+                   for v, g in zip(values, r)):
                 return r[-1]
         return None
     return lookup

@@ -363,6 +363,12 @@ class Cells(unittest.TestCase):
         self.assertIsNone(f("max_gpa_test", "6.1/base", "npt4-pa46"))
         with self.assertRaises(SystemExit):
             rig.read_not_run_tests(data_file(self, "qemu_vmm ept4-* no-reason\n"))
+        # Comma-separated alternatives: any one of them matches.
+        f = rig.read_not_run_tests(data_file(self, "set_*  *  npt5-pa52,ept4-*  once\n"))
+        self.assertEqual(f("set_memory_region_test", "6.1/base", "npt5-pa52"), "once")
+        self.assertEqual(f("set_memory_region_test", "6.1/base", "ept4-pa40"), "once")
+        self.assertIsNone(f("set_memory_region_test", "6.1/base", "npt4-pa52"))
+        self.assertIsNone(f("set_memory_region_test", "6.1/base", "npt5-pa5"))
 
     def test_run_tests_drops(self):
         # run_tests boots only the tests it is not told to drop.
