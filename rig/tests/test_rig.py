@@ -557,6 +557,13 @@ class BochsCpu(unittest.TestCase):
     def test_bochsrc_sets_width(self):
         import bochs_boot
         with tempfile.TemporaryDirectory() as d:
+            # The BIOS images of a Bochs install, so that the test does not
+            # depend on Debian's bochsbios, which only the Bochs build
+            # installs and which make check may not have reached yet.
+            share = os.path.join(d, "root", "share", "bochs")
+            os.makedirs(share)
+            for name in ("BIOS-bochs-latest", "VGABIOS-lgpl-latest"):
+                open(os.path.join(share, name), "w").close()
             path = bochs_boot.write_bochsrc(os.path.join(d, "root", "bin", "bochs"), os.path.join(d, "x.iso"),
                                             d, model="tigerlake,phys-bits=40")
             with open(path) as f:
