@@ -28,7 +28,7 @@ export CCACHE_DIR
 # Debian packages the rig needs; installed on first use (as root).
 PKGS := qemu-system-x86 seabios linux-source-6.12 linux-source-6.1 debian-archive-keyring busybox-static \
 	flex bison bc libelf-dev libssl-dev cpio ccache xz-utils python3 \
-	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync clang-16 \
+	make gcc g++ libc6-dev linux-libc-dev file git pkg-config rsync clang-16 time \
 	libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu \
 	libc6-dev-riscv64-cross libgcc-12-dev-riscv64-cross binutils-riscv64-linux-gnu qemu-user-static
 
@@ -53,9 +53,15 @@ all: kernels guests
 disk:
 	@$(RIG)/disk-check.sh $(B) $(VERSIONS)
 
+# Where a run's CPU goes: every long build and test step appends a line
+# (label, user and system CPU seconds of it and its children, wall seconds)
+# to build/logs/cpu.txt, which make check sums up at its end.
+CPU_LOG := $(B)/logs/cpu.txt
+timed = /usr/bin/time -a -o $(CPU_LOG) -f '$(1)\t%U\t%S\t%e'
+
 deps: $(B)/.deps-ok
 $(B)/.deps-ok: Makefile
-	@mkdir -p $(B)
+	@mkdir -p $(B)/logs
 	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -76,18 +82,18 @@ define version_rules
 tree-$(1): deps $(call unstable-tarball,$(1))
 	@$(RIG)/disk-check.sh $(B) $(1)
 	@$(if $(call unstable-tarball,$(1)),RIG_TARBALL=$(call unstable-tarball,$(1))) \
-		$(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
+		$(call timed,tree-$(1)) $(RIG)/prepare-tree.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1)
 	@[ -d $(B)/src/$(1)-base ] || $(RIG)/worktree.sh add $(B)/src/$(1) $(B)/src/$(1)-base rig-base
 
 # The unpatched kernel starts from the patched one's objects (seed-tree.sh),
 # so its first build compiles only what the series touches.
 kernel-$(1): tree-$(1)
-	@$(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
-	@$(RIG)/seed-tree.sh $(B)/src/$(1) $(B)/src/$(1)-base
-	@$(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
+	@$(call timed,kernel-$(1)) $(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
+	@$(call timed,seed-$(1)-base) $(RIG)/seed-tree.sh $(B)/src/$(1) $(B)/src/$(1)-base
+	@$(call timed,kernel-$(1)-base) $(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
 
 guest-$(1): kernel-$(1) tools vmm
-	@$(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
+	@$(call timed,selftests-$(1)) $(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
 	@if [ -f $(RIG)/plans/$(1).kselftests ]; then $(RIG)/build-kselftest.sh $(B)/src/$(1) \
 		$(B)/guest/$(1)/ksft $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).kselftests); fi
 	@cp $(B)/tools/bin/* $(RIG)/guest/bin/* $(B)/guest/$(1)/bin/
@@ -107,7 +113,7 @@ debug-kernel-$(1): tree-$(1)
 # gets one, so that make check cannot count a half-checked series as clean.
 patch-check-$(1): kernel-$(1)
 	@mkdir -p $(B)/patch-check
-	@rc=0; $(RIG)/patch-check.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1) \
+	@rc=0; $(call timed,patch-check-$(1)) $(RIG)/patch-check.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1) \
 		>$(B)/patch-check/$(1).txt 2>&1 || rc=$$$$?; \
 	if [ $$$$rc != 0 ] && ! grep -q '^FAIL' $(B)/patch-check/$(1).txt; then \
 		echo "FAIL patch-check.sh stopped (exit $$$$rc)" >>$(B)/patch-check/$(1).txt; fi
@@ -134,7 +140,7 @@ SHARED ?= $(abspath $(CURDIR)/../shared)
 BOCHS_TARBALL ?= $(SHARED)/third_party/bochs-2.7.tar.xz
 bochs: deps
 	@rm -f $(B)/bochs/unavailable; rc=0; \
-	$(NICE) $(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
+	$(NICE) $(call timed,bochs) $(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
 	if [ $$rc = 3 ]; then mkdir -p $(B)/bochs && cp $(B)/bochs-build.err $(B)/bochs/unavailable; \
 	elif [ $$rc != 0 ]; then cat $(B)/bochs-build.err >&2; exit $$rc; fi
 
@@ -162,10 +168,10 @@ $(B)/qemu-backports/version: | deps
 QEMU_SRC := $(B)/qemu/src
 qemu-tree: deps
 	@[ -d $(QEMU_SRC)/.git ] && [ -f $(B)/qemu/py/version ] || \
-		$(RIG)/qemu/fetch-source.sh $(B)/qemu $(CURDIR)/patches/qemu
+		$(call timed,qemu-tree) $(RIG)/qemu/fetch-source.sh $(B)/qemu $(CURDIR)/patches/qemu
 qemu: $(B)/qemu/root/usr/bin/qemu-system-x86_64
 $(B)/qemu/root/usr/bin/qemu-system-x86_64: qemu-tree $(B)/qemu-backports/version
-	@$(NICE) $(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
+	@$(NICE) $(call timed,qemu) $(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
 
 # The tree's commits after rig-base into patches/qemu and its series, as
 # export-<ver> does for the kernels (unchanged patches stay byte-identical).
@@ -201,14 +207,14 @@ tools: deps
 	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/tools STATIC=1 all
 
 kvmgpa-check: deps
-	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check
+	@$(call timed,kvmgpa-check) $(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check
 
 # libkvmgpa's arm64 and riscv64 ladders: its unit and CLI tests cross-built
 # with clang-16 and the cross libc, libgcc and binutils in PKGS (Debian 12's
 # gcc-*-linux-gnu cross compilers conflict with gcc-multilib), run under
 # qemu-user-static.
 kvmgpa-cross-check: deps
-	@$(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check-cross
+	@$(call timed,kvmgpa-cross-check) $(MAKE) -s -C $(CURDIR)/kvmgpa O=$(B)/kvmgpa-test check-cross
 
 # --- tests ------------------------------------------------------------------
 rig-tests: deps
@@ -240,15 +246,16 @@ REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS))
 # time, unit tests first (docs/performance.md).
 PAR ?= 5
 check: disk
+	@mkdir -p $(B)/logs && : > $(CPU_LOG)
 	@$(MAKE) --no-print-directory -j$(PAR) $(foreach v,$(VERSIONS),kernel-$(v)) bochs guests \
 		$(if $(QUICK),,$(foreach v,$(VERSIONS),patch-check-$(v))) $(if $(REGRESSION_IN_CHECK),regression-build) \
 		unit-tests
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(if $(QUICK),:,$(patch-check-lines) | tee $(B)/logs/check/patch-check.txt)
-	@rc=0; $(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \
+	@rc=0; $(call timed,boots) $(PY) $(RIG)/rig.py check $(CHECK_RUNS) --log-dir $(B)/logs/check \
 		$(if $(QUICK),,--pre $(B)/logs/check/patch-check.txt) $(if $(CELLS),--cells $(CELLS)) || rc=1; \
-	$(if $(REGRESSION_IN_CHECK),$(RIG)/regression.sh $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION) || rc=1;) \
-	exit $$rc
+	$(if $(REGRESSION_IN_CHECK),$(call timed,regression) $(RIG)/regression.sh $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION) || rc=1;) \
+	$(PY) $(RIG)/cpu_summary.py $(CPU_LOG); exit $$rc
 
 # Debug kernels (KASAN, lockdep, UBSAN, DEBUG_VM, kmemleak) in every QEMU
 # cell (Bochs would take hours): too slow for CI, so a target of its own.
@@ -278,7 +285,7 @@ regression: guest-$(REGRESSION_VERSION)
 # Only its tests' build; after the guest's, whose selftests come from the
 # same tree.
 regression-build: guest-$(REGRESSION_VERSION)
-	@$(RIG)/regression.sh --build-only $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION)
+	@$(call timed,regression-build) $(RIG)/regression.sh --build-only $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION)
 
 # Not a pass/fail test: what the series costs, unpatched vs patched, in
 # guest instructions counted by QEMU's -icount (rig/bench.py says why).

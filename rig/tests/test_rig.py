@@ -589,3 +589,27 @@ class BootOrder(unittest.TestCase):
         self.assertEqual(kinds, sorted(kinds, key=["bochs", "shadow", "npt"].index))
         self.assertEqual(kinds[0], "bochs")
         self.assertEqual(kinds[-1], "npt")
+
+
+class CpuSummary(unittest.TestCase):
+    def test_sums_per_step_and_skips_what_does_not_parse(self):
+        import cpu_summary
+        path = data_file(self, "kernel-7.2\t100.5\t20.0\t300\n"
+                               "Command terminated by signal 15\n"
+                               "kernel-7.2\t10\t5\t30\n"
+                               "bochs\t50\t10\t900\n"
+                               "bochs\tx\t1\t2\n")
+        steps = cpu_summary.read(path)
+        self.assertEqual(steps["kernel-7.2"], [110.5, 25.0, 330.0, 2])
+        self.assertEqual(steps["bochs"], [50.0, 10.0, 900.0, 1])
+        lines = cpu_summary.report(steps)
+        # Largest first, with its share of all timed CPU (135.5 of 195.5 s).
+        self.assertIn("kernel-7.2", lines[1])
+        self.assertIn("69.3%", lines[1])
+        self.assertIn("bochs", lines[2])
+        self.assertTrue(lines[-1].split()[-2:] == ["160", "35"], lines[-1])
+
+    def test_a_missing_log_reports_nothing(self):
+        import cpu_summary
+        self.assertEqual(cpu_summary.report(cpu_summary.read("/nonexistent/cpu.txt")), [])
+        self.assertEqual(cpu_summary.main(["x", "/nonexistent/cpu.txt"]), 0)
