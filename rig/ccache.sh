@@ -15,4 +15,10 @@ rig_ccache() {
 	# CPUs (281 s without ccache).  Compilations without -MD (Bochs) fall
 	# back to the usual mode.
 	export CCACHE_DEPEND=1
+	# Remember each header's hash by inode and timestamps: a kernel object
+	# includes hundreds of headers, and without this every compile hashes
+	# them all again.  7.2's kernel/ and mm/ from nothing (a cold cache, two
+	# CPUs): 105.6 and 99.7 CPU-s in depend mode, 97.7, 96.1 and 98.9 with
+	# the inode cache, 99.4 and 95.8 without ccache.
+	export CCACHE_INODECACHE=1
 }
