@@ -25,7 +25,8 @@ median of those, which cancels most of that noise.  What that leaves out: the ha
 effects, none of which the series changes.
 
 Every boot runs rig_bench (rig/progs/rig_bench.c: memslot create/delete,
-KVM_CHECK_EXTENSION, NPT faults, dirty-logging write-protection faults) and
+KVM_CHECK_EXTENSION, NPT faults, dirty-logging write-protection faults), the
+fault workloads again in a VM whose width the VMM set (rig_bench -w 36) and
 gpa-width-repro --bench (KVM_RUN to the MMIO exit of a guest load, below
 and above the width).  Boots alternate unpatched and patched, ROUNDS each,
 JOBS at a time.  Prints, per version, cell and workload, the median
@@ -48,7 +49,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import rig  # noqa: E402
 
-CMD = "cd /rig/bin && ./rig_bench && ./gpa-width-repro --bench 201"
+# -w 36: a VM whose width the VMM set (KVM_ENABLE_CAP) below every cell's;
+# its test memory sits at 1 GiB.
+CMD = "cd /rig/bin && ./rig_bench && ./rig_bench -w 36 && ./gpa-width-repro --bench 201"
 
 # The settings that make a boot repeat itself: instruction-counted time
 # (shift=0: 1 ns per instruction; sleep=off: an idle guest's clock jumps to
@@ -75,6 +78,12 @@ WORKLOADS = [
      "dirty-logging write-protection fault, fast path (per page, net)"),
     ("mapped_pass", r"^bench: mapped_pass ([\d.]+)$",
      "the guest's write loop over mapped pages, no fault (per page)"),
+    ("fault_in_setw", r"^bench: fault_in_setw ([\d.]+)$",
+     "fault_in in a VM whose width is set to 36 bits (unpatched: a plain VM)"),
+    ("dirty_fault_setw", r"^bench: dirty_fault_setw ([\d.]+)$",
+     "dirty_fault in a VM whose width is set to 36 bits (unpatched: a plain VM)"),
+    ("mapped_pass_setw", r"^bench: mapped_pass_setw ([\d.]+)$",
+     "mapped_pass in a VM whose width is set to 36 bits (unpatched: a plain VM)"),
     ("exit_below", r"^bench: exit_ns_below_width (\d+)$",
      "KVM_RUN to the MMIO exit of a load from an unmapped GPA below the width"),
     ("exit_above", r"^bench: exit_ns_above_width (\d+)$",
@@ -141,16 +150,16 @@ def print_table(rows, rounds):
             key = (r["version"], r["cell"])
             print("\n%s in %s, %d boots per kernel, interleaved; median (min..max); ratio: median"
                   " of the rounds' patched/unpatched" % (key + (rounds,)))
-            print("%-12s %-30s %-30s %-9s %s" % ("workload", "unpatched", "patched", "ratio", "spread"))
+            print("%-16s %-30s %-30s %-9s %s" % ("workload", "unpatched", "patched", "ratio", "spread"))
         if not r["unpatched"] and not r["patched"]:
-            print("%-12s not in this cell (no boot printed it: for exit_above, no GPA above the"
+            print("%-16s not in this cell (no boot printed it: for exit_above, no GPA above the"
                   " width is addressable)" % r["workload"])
             continue
         if r.get("ratio") is None:
-            print("%-12s not measured in every boot (%d unpatched, %d patched of %d)"
+            print("%-16s not measured in every boot (%d unpatched, %d patched of %d)"
                   % (r["workload"], len(r["unpatched"]), len(r["patched"]), rounds))
             continue
-        print("%-12s %-30s %-30s %-9.4f %.4f" % (r["workload"], fmt_col(r["unpatched"]),
+        print("%-16s %-30s %-30s %-9.4f %.4f" % (r["workload"], fmt_col(r["unpatched"]),
                                                   fmt_col(r["patched"]), r["ratio"], r["spread"]))
 
 

@@ -2,6 +2,9 @@
 # tree's x86 test directory, x86_64/ before 7.x and x86/ since, as rig_*.c)
 # with the tree's KVM selftests Makefile and library.  Used as:
 # make -C <kvm selftests dir> -f rig-progs.mk RIG_PROGS=...
+# rig_bench -w sets a VM's width on the KVM_CREATE_VM the library issues,
+# through a wrapper of ioctl() (rig_bench.c says why).
+%/rig_bench: LDFLAGS += -Wl,--wrap=ioctl
 TEST_GEN_PROGS_EXTENDED_x86_64 += $(RIG_PROGS)
 TEST_GEN_PROGS_EXTENDED_x86 += $(RIG_PROGS)
 include Makefile

@@ -533,11 +533,16 @@ class Bench(unittest.TestCase):
     def test_workload_lines_are_found_in_rig_bench_output(self):
         out = ("bench: memslot 31415.5\nbench: check_ext 812.0\nbench: fault_in 9000.2\n"
                "bench: dirty_fault 4000.0\nbench: mapped_pass 30.1\n"
+               "bench: mapped_pass_setw 30.2\nbench: fault_in_setw 9000.7\n"
+               "bench: dirty_fault_setw 4000.5\n"
                "bench: exit_ns_below_width 50000\nbench: exit_ns_above_width 51000\n")
         import re
         found = {n: float(re.search(rx, out, re.M).group(1)) for n, rx, _ in self.bench.WORKLOADS}
         self.assertEqual(found["memslot"], 31415.5)
         self.assertEqual(found["exit_above"], 51000.0)
+        # "fault_in" must not match the set-width VM's line, nor the reverse.
+        self.assertEqual(found["fault_in"], 9000.2)
+        self.assertEqual(found["fault_in_setw"], 9000.7)
         self.assertEqual(len(found), len(self.bench.WORKLOADS))
 
 
