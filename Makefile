@@ -93,7 +93,7 @@ kernel-$(1): tree-$(1)
 	@$(call timed,kernel-$(1)-base) $(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
 
 guest-$(1): kernel-$(1) tools vmm
-	@$(call timed,selftests-$(1)) $(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
+	@KVMGPA_LIB=$(B)/tools/libkvmgpa.a $(call timed,selftests-$(1)) $(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
 	@if [ -f $(RIG)/plans/$(1).kselftests ]; then $(RIG)/build-kselftest.sh $(B)/src/$(1) \
 		$(B)/guest/$(1)/ksft $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).kselftests); fi
 	@cp $(B)/tools/bin/* $(RIG)/guest/bin/* $(B)/guest/$(1)/bin/

@@ -49,9 +49,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import rig  # noqa: E402
 
-# -w 36: a VM whose width the VMM set (KVM_ENABLE_CAP) below every cell's;
-# its test memory sits at 1 GiB.
-CMD = "cd /rig/bin && ./rig_bench && ./rig_bench -w 36 && ./gpa-width-repro --bench 201"
+# rig_bench -w: a VM whose width the VMM set (KVM_ENABLE_CAP) below every
+# cell's; its test memory sits at 1 GiB.
+SET_WIDTH_BITS = 36
+CMD = ("cd /rig/bin && ./rig_bench && ./rig_bench -w %d && ./gpa-width-repro --bench 201"
+       % SET_WIDTH_BITS)
 
 # The settings that make a boot repeat itself: instruction-counted time
 # (shift=0: 1 ns per instruction; sleep=off: an idle guest's clock jumps to
@@ -66,28 +68,31 @@ def round_args(n):
     """Round N's seed and memory size (the later -m overrides rig.boot's)."""
     return ("-seed", str(n + 1), "-m", "%dM" % (2048 + 64 * n))
 
-# workload -> (regex on the boot's output, what one operation is)
+
+def workload(name, what, line=None):
+    """(name, regex on the boot's output, what one operation is)"""
+    return (name, r"^bench: %s ([\d.]+)$" % (line or name), what)
+
+
+# The fault workloads, which rig_bench prints again with the suffix _setw
+# from the set-width VM.
+FAULT_WORKLOADS = [
+    workload("fault_in", "NPT fault mapping a page on first write (per page, net of the mapped pass)"),
+    workload("dirty_fault", "dirty-logging write-protection fault, fast path (per page, net)"),
+    workload("mapped_pass", "the guest's write loop over mapped pages, no fault (per page)"),
+]
 WORKLOADS = [
-    ("memslot", r"^bench: memslot ([\d.]+)$",
-     "KVM_SET_USER_MEMORY_REGION: create a 2 MiB slot and delete it"),
-    ("check_ext", r"^bench: check_ext ([\d.]+)$",
-     "KVM_CHECK_EXTENSION(KVM_CAP_MAX_GPA_BITS) on the VM fd"),
-    ("fault_in", r"^bench: fault_in ([\d.]+)$",
-     "NPT fault mapping a page on first write (per page, net of the mapped pass)"),
-    ("dirty_fault", r"^bench: dirty_fault ([\d.]+)$",
-     "dirty-logging write-protection fault, fast path (per page, net)"),
-    ("mapped_pass", r"^bench: mapped_pass ([\d.]+)$",
-     "the guest's write loop over mapped pages, no fault (per page)"),
-    ("fault_in_setw", r"^bench: fault_in_setw ([\d.]+)$",
-     "fault_in in a VM whose width is set to 36 bits (unpatched: a plain VM)"),
-    ("dirty_fault_setw", r"^bench: dirty_fault_setw ([\d.]+)$",
-     "dirty_fault in a VM whose width is set to 36 bits (unpatched: a plain VM)"),
-    ("mapped_pass_setw", r"^bench: mapped_pass_setw ([\d.]+)$",
-     "mapped_pass in a VM whose width is set to 36 bits (unpatched: a plain VM)"),
-    ("exit_below", r"^bench: exit_ns_below_width (\d+)$",
-     "KVM_RUN to the MMIO exit of a load from an unmapped GPA below the width"),
-    ("exit_above", r"^bench: exit_ns_above_width (\d+)$",
-     "KVM_RUN to the MMIO exit of a load from a GPA above the width"),
+    workload("memslot", "KVM_SET_USER_MEMORY_REGION: create a 2 MiB slot and delete it"),
+    workload("check_ext", "KVM_CHECK_EXTENSION(KVM_CAP_MAX_GPA_BITS) on the VM fd"),
+] + FAULT_WORKLOADS + [
+    workload(name + "_setw", "%s in a VM whose width is set to %d bits (unpatched: a plain VM)"
+             % (name, SET_WIDTH_BITS))
+    for name, _, _ in FAULT_WORKLOADS
+] + [
+    workload("exit_below", "KVM_RUN to the MMIO exit of a load from an unmapped GPA below the width",
+             "exit_ns_below_width"),
+    workload("exit_above", "KVM_RUN to the MMIO exit of a load from a GPA above the width",
+             "exit_ns_above_width"),
 ]
 
 

@@ -3,6 +3,7 @@
 # libc) and copy them, flattened, to OUTDIR.
 # usage: build-selftests.sh TREE OUTDIR TEST...   (TEST as in the KVM Makefile,
 #        e.g. set_memory_region_test or x86_64/cpuid_test, x86/cpuid_test on 7.x)
+# KVMGPA_LIB: the static libkvmgpa that rig/rig_bench links (make tools).
 set -eu
 # Its own make runs with its own -j: not a parent make's jobserver.
 unset MAKEFLAGS MFLAGS MAKELEVEL
@@ -23,9 +24,14 @@ for t in "$@"; do
 	esac
 	targets="$targets $kdir/$t"; names="$names $t"
 done
+case " $progs " in
+*/rig_bench\ *)
+	[ -f "${KVMGPA_LIB:-}" ] || { echo "build-selftests: rig_bench links libkvmgpa: KVMGPA_LIB='${KVMGPA_LIB:-}' is not the static library (make tools builds it)" >&2; exit 1; } ;;
+esac
 # OUTPUT must be explicit: lib.mk only defaults it at MAKELEVEL 0, and the
 # rig calls this from make.
 make -s -C "$kdir" -f "$rig/progs/rig-progs.mk" RIG_PROGS="$progs" -j"$(nproc)" \
-	OUTPUT="$kdir" CC="ccache gcc" EXTRA_CFLAGS=-static $targets
+	OUTPUT="$kdir" CC="ccache gcc" EXTRA_CFLAGS=-static \
+	RIG_KVMGPA_INC="$rig/../kvmgpa/include" RIG_KVMGPA_LIB="${KVMGPA_LIB:-}" $targets
 mkdir -p "$out"
 for t in $names; do cp "$kdir/$t" "$out/"; done

@@ -41,16 +41,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmgpa.h"
 #include "kvm_util.h"
 #include "processor.h"
 
 /* The series' number, so that an unpatched kernel's header builds this too. */
 #ifndef KVM_CAP_MAX_GPA_BITS
 #define KVM_CAP_MAX_GPA_BITS 250
-#endif
-
-#ifndef KVM_CAP_VM_GPA_BITS
-#define KVM_CAP_VM_GPA_BITS 207
 #endif
 
 #define TEST_SLOT	1
@@ -64,30 +61,29 @@
  * -w: the selftests library creates a VM and its memslot 0 in one call, and
  * a VM's width can only be set before its first memslot.  The rig links
  * this program with --wrap=ioctl (rig-progs.mk), so every KVM_CREATE_VM the
- * library issues passes here, and the width is set on the new VM at once.
+ * library issues passes here, and libkvmgpa sets the width on the new VM at
+ * once, as a VMM using the library would.
  */
-static int set_width_bits;
-static const char *set_width_result = "not tried";
+static unsigned int set_width_bits;
+static enum { WIDTH_NOT_TRIED, WIDTH_SET, WIDTH_NOT_SETTABLE } set_width_result;
 
 int __real_ioctl(int fd, unsigned long request, void *arg);
 
 int __wrap_ioctl(int fd, unsigned long request, void *arg)
 {
 	int r = __real_ioctl(fd, request, arg);
-	struct kvm_enable_cap cap;
+	int err;
 
 	if (request != KVM_CREATE_VM || r < 0 || !set_width_bits)
 		return r;
-	memset(&cap, 0, sizeof(cap));
-	cap.cap = KVM_CAP_VM_GPA_BITS;
-	cap.args[0] = set_width_bits;
-	if (!__real_ioctl(r, KVM_ENABLE_CAP, &cap))
-		set_width_result = "set";
-	else if (errno == EINVAL && !__real_ioctl(r, KVM_CHECK_EXTENSION, (void *)KVM_CAP_MAX_GPA_BITS))
-		set_width_result = "not settable on this kernel: a plain VM";
+	/* libkvmgpa's own ioctls come back here, and pass straight through. */
+	err = kvmgpa_set_vm_bits(r, set_width_bits);
+	if (!err)
+		set_width_result = WIDTH_SET;
+	else if (err == -EOPNOTSUPP)
+		set_width_result = WIDTH_NOT_SETTABLE;
 	else
-		TEST_FAIL("KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS, %d): %s", set_width_bits,
-			  strerror(errno));
+		TEST_FAIL("kvmgpa_set_vm_bits(%u): %s", set_width_bits, strerror(-err));
 	return r;
 }
 
@@ -227,7 +223,7 @@ int main(int argc, char *argv[])
 		case 'm': memslot_iters = atoi(optarg); break;
 		case 'c': check_iters = atoi(optarg); break;
 		case 'r': passes = atoi(optarg); break;
-		case 'w': set_width_bits = atoi(optarg); break;
+		case 'w': set_width_bits = strtoul(optarg, NULL, 0); break;
 		default:
 			fprintf(stderr, "usage: %s [-p pages] [-m memslot-iterations] "
 				"[-c check-iterations] [-r passes] [-w bits]\n", argv[0]);
@@ -242,9 +238,11 @@ int main(int argc, char *argv[])
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	if (set_width_bits) {
-		printf("# the VM's width, %d bits: %s\n", set_width_bits, set_width_result);
-		TEST_ASSERT(strcmp(set_width_result, "not tried"),
+		TEST_ASSERT(set_width_result != WIDTH_NOT_TRIED,
 			    "KVM_CREATE_VM did not pass through the ioctl wrapper");
+		printf("# the VM's width, %u bits: %s\n", set_width_bits,
+		       set_width_result == WIDTH_SET ? "set" :
+		       "not settable on this kernel: a plain VM");
 		bench_faults(vm, vcpu, npages, passes, "_setw");
 	} else {
 		bench_memslot(vm, memslot_iters);
