@@ -514,6 +514,15 @@ static void test_cpuinfo_samples(void)
 		/* Intel without VMX: whatever KVM runs there, it is not on EPT. */
 		{ "cpuinfo-intel-qemu-icelake-novmx.txt", NULL, NULL, 52, KVMGPA_SOURCE_CPUINFO,
 		  "no VMX" },
+		/* Intel with VMX (Bochs): EPT's depth from the vmx flags. */
+		{ "cpuinfo-intel-bochs-ept5-pa52.txt", NULL, "Y", 52, KVMGPA_SOURCE_CPUINFO,
+		  "ept_5level" },
+		{ "cpuinfo-intel-bochs-ept4-pa52.txt", NULL, "Y", 48, KVMGPA_SOURCE_CPUINFO,
+		  "4-level EPT" },
+		{ "cpuinfo-intel-bochs-ept5-pa52.txt", NULL, "N", 52, KVMGPA_SOURCE_CPUINFO, "shadow" },
+		/* 5-level EPT under 6.1, which predates the flag: low, and says so. */
+		{ "cpuinfo-intel-bochs-ept5-pa52-linux6.1.txt", NULL, "Y", 48, KVMGPA_SOURCE_CPUINFO,
+		  "may be low" },
 	};
 	unsigned int i;
 
