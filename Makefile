@@ -88,13 +88,13 @@ tree-$(1): deps $(call unstable-tarball,$(1))
 # The unpatched kernel starts from the patched one's objects (seed-tree.sh),
 # so its first build compiles only what the series touches.
 kernel-$(1): tree-$(1)
-	@$(call timed,kernel-$(1)) $(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
+	+@$(call timed,kernel-$(1)) $(RIG)/build-kernel.sh $(B)/src/$(1) $(RIG)/config/common.config $(RIG)/config/$(1).config
 	@$(call timed,seed-$(1)-base) $(RIG)/seed-tree.sh $(B)/src/$(1) $(B)/src/$(1)-base
-	@$(call timed,kernel-$(1)-base) $(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
+	+@$(call timed,kernel-$(1)-base) $(RIG)/build-kernel.sh $(B)/src/$(1)-base $(RIG)/config/common.config $(RIG)/config/$(1).config
 
 guest-$(1): kernel-$(1) tools vmm
-	@KVMGPA_LIB=$(B)/tools/libkvmgpa.a $(call timed,selftests-$(1)) $(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
-	@if [ -f $(RIG)/plans/$(1).kselftests ]; then $(RIG)/build-kselftest.sh $(B)/src/$(1) \
+	+@KVMGPA_LIB=$(B)/tools/libkvmgpa.a $(call timed,selftests-$(1)) $(RIG)/build-selftests.sh $(B)/src/$(1) $(B)/guest/$(1)/bin $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).selftests)
+	+@if [ -f $(RIG)/plans/$(1).kselftests ]; then $(RIG)/build-kselftest.sh $(B)/src/$(1) \
 		$(B)/guest/$(1)/ksft $$$$(grep -v '^\s*#' $(RIG)/plans/$(1).kselftests); fi
 	@cp $(B)/tools/bin/* $(RIG)/guest/bin/* $(B)/guest/$(1)/bin/
 	@$(RIG)/mkinitramfs.sh $(B)/guest/$(1).cpio $(B)/guest/$(1)/bin/* $(B)/guest/vmm \
@@ -113,7 +113,7 @@ debug-kernel-$(1): tree-$(1)
 # gets one, so that make check cannot count a half-checked series as clean.
 patch-check-$(1): kernel-$(1)
 	@mkdir -p $(B)/patch-check
-	@rc=0; $(call timed,patch-check-$(1)) $(RIG)/patch-check.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1) \
+	+@rc=0; $(call timed,patch-check-$(1)) $(RIG)/patch-check.sh $(1) $(B)/src/$(1) $(CURDIR)/patches/$(1) \
 		>$(B)/patch-check/$(1).txt 2>&1 || rc=$$$$?; \
 	if [ $$$$rc != 0 ] && ! grep -q '^FAIL' $(B)/patch-check/$(1).txt; then \
 		echo "FAIL patch-check.sh stopped (exit $$$$rc)" >>$(B)/patch-check/$(1).txt; fi
@@ -139,7 +139,7 @@ NICE := nice -n 10
 SHARED ?= $(abspath $(CURDIR)/../shared)
 BOCHS_TARBALL ?= $(SHARED)/third_party/bochs-2.7.tar.xz
 bochs: deps
-	@rm -f $(B)/bochs/unavailable; rc=0; \
+	+@rm -f $(B)/bochs/unavailable; rc=0; \
 	$(NICE) $(call timed,bochs) $(RIG)/build-bochs.sh $(BOCHS_TARBALL) $(B)/bochs 2>$(B)/bochs-build.err || rc=$$?; \
 	if [ $$rc = 3 ]; then mkdir -p $(B)/bochs && cp $(B)/bochs-build.err $(B)/bochs/unavailable; \
 	elif [ $$rc != 0 ]; then cat $(B)/bochs-build.err >&2; exit $$rc; fi
@@ -171,7 +171,7 @@ qemu-tree: deps
 		$(call timed,qemu-tree) $(RIG)/qemu/fetch-source.sh $(B)/qemu $(CURDIR)/patches/qemu
 qemu: $(B)/qemu/root/usr/bin/qemu-system-x86_64
 $(B)/qemu/root/usr/bin/qemu-system-x86_64: qemu-tree $(B)/qemu-backports/version
-	@$(NICE) $(call timed,qemu) $(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
+	+@$(NICE) $(call timed,qemu) $(RIG)/qemu/build.sh $(B)/qemu $(B)/qemu-backports/root
 
 # The tree's commits after rig-base into patches/qemu and its series, as
 # export-<ver> does for the kernels (unchanged patches stay byte-identical).
@@ -236,15 +236,18 @@ patch-check: $(foreach v,$(VERSIONS),patch-check-$(v))
 # make check ends with make regression (the mainline, 7.2), but not with QUICK=1.
 REGRESSION_IN_CHECK = $(if $(QUICK),,$(filter $(REGRESSION_VERSION),$(VERSIONS)))
 # The independent builds (each kernel version, its patch checks, Bochs,
-# QEMU, the unit tests, the regression's selftests) run side by side: each
-# is -j$(nproc) inside, but has single-threaded stretches (unpacking, git,
-# configuring, linking, checkpatch) that the others fill.  Five at a time,
-# the kernels first, so that the mainline's tree (fetched, so ready last)
-# never waits for a slot behind QEMU and Bochs, and those two yield the
-# CPUs to the kernels (NICE).  With the same builds, a fresh run reached
-# the boots at 28 min 10 s this way and at 29 min 48 s with three at a
-# time, unit tests first (docs/performance.md).
-PAR ?= 5
+# QEMU, the unit tests, the regression's selftests) run side by side, with
+# single-threaded stretches (unpacking, git, configuring, linking,
+# checkpatch) that the others fill.  They share one jobserver of PAR slots
+# (rig/jobs.sh): a build holds one while it runs, and its make takes more
+# only when they are free, so no more than PAR compilers run at once.
+# Each with its own -j$(nproc), five at a time, ran up to ten on two CPUs,
+# and that was CPU lost, not only wall time: a 6.1 kernel took 330 CPU-s
+# alone and 391 beside a second one (docs/performance.md).  The kernels
+# come first, so that the mainline's tree (fetched, so ready last) never
+# waits for a slot behind QEMU and Bochs, and those two yield the CPUs to
+# the kernels (NICE).
+PAR ?= $(shell echo $$(($$(nproc) + 1)))
 check: disk
 	@mkdir -p $(B)/logs && : > $(CPU_LOG)
 	@$(MAKE) --no-print-directory -j$(PAR) $(foreach v,$(VERSIONS),kernel-$(v)) bochs guests \
@@ -285,7 +288,7 @@ regression: guest-$(REGRESSION_VERSION)
 # Only its tests' build; after the guest's, whose selftests come from the
 # same tree.
 regression-build: guest-$(REGRESSION_VERSION)
-	@$(call timed,regression-build) $(RIG)/regression.sh --build-only $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION)
+	+@$(call timed,regression-build) $(RIG)/regression.sh --build-only $(B) $(REGRESSION_CELL) $(REGRESSION_VERSION)
 
 # Not a pass/fail test: what the series costs, unpatched vs patched, in
 # guest instructions counted by QEMU's -icount (rig/bench.py says why).

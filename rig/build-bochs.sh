@@ -11,8 +11,8 @@
 # stderr when TARBALL is missing, so that the rig can skip its Bochs cells.
 # Installs missing build and boot dependencies with apt-get (as root).
 set -euo pipefail
-# Its own make runs with its own -j: not a parent make's jobserver.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# Its make joins make check's jobserver, or runs -j$(nproc) alone (rig/jobs.sh).
+. "$(dirname "$(readlink -f "$0")")/jobs.sh"
 
 SHA256=c28bf09287a5e05c9dfa93a6071438b405526e41780bacf9c0e244b0a7117be7
 # The widest MAXPHYADDR the build can emulate; each cell chooses its own.
@@ -38,7 +38,8 @@ fi
 tarball=$(realpath "$tarball")
 here=$(dirname "$(realpath "$0")")
 patches=$(find "$here/bochs" -maxdepth 1 -name '*.patch' | LC_ALL=C sort)
-jobs=${JOBS:-2}
+# JOBS=N: make -jN instead of rig/jobs.sh's choice.
+[ -z "${JOBS:-}" ] || RIG_J=-j$JOBS
 
 sha=$(sha256sum "$tarball" | cut -d' ' -f1)
 if [ "$sha" != "$SHA256" ]; then
@@ -109,7 +110,7 @@ if ! grep -q "^#define BX_CONFIGURED_PHY_ADDRESS_WIDTH $WIDTH\$" "$src/config.h"
 	echo "config.h does not set the width to $WIDTH" >>"$log"
 	fail "configure"
 fi
-make -C "$src" -j"$jobs" >>"$log" 2>&1 || fail "make"
+make -C "$src" $RIG_J >>"$log" 2>&1 || fail "make"
 make -C "$src" install DESTDIR="$work/stage" >>"$log" 2>&1 || fail "make install"
 
 # Replace the old build only now that the new one is complete (and the

@@ -5,21 +5,20 @@
 #
 # usage: build-kernel.sh TREE FRAGMENT...
 set -eu
-# Its own make runs with its own -j: not a parent make's jobserver.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# Its make joins make check's jobserver, or runs -j$(nproc) alone (rig/jobs.sh).
+. "$(dirname "$(readlink -f "$0")")/jobs.sh"
 tree=$1; shift
 frags=""
 for f in "$@"; do frags="$frags $(readlink -f "$f")"; done
 set -- $frags
 rig=$(dirname "$(readlink -f "$0")")
-jobs=$(nproc)
 . "$rig/ccache.sh"
 rig_ccache "$(readlink -f "$tree/..")"
 # A fixed build number too: a tree seeded from another (rig/seed-tree.sh)
 # would otherwise count on from its build number, and differ from a tree
 # built from nothing in that alone.
 export KBUILD_BUILD_TIMESTAMP="2000-01-01" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig KBUILD_BUILD_VERSION=1
-mk() { make -s -C "$tree" CC="ccache gcc" -j"$jobs" "$@"; }
+mk() { make -s -C "$tree" CC="ccache gcc" $RIG_J "$@"; }
 
 stamp=$tree/.rig-config-stamp
 want=$(cat "$@" | sha256sum | cut -d' ' -f1)

@@ -6,8 +6,8 @@
 # usage: build-kselftest.sh TREE OUTDIR TEST...   (TEST as in Makefile.kvm,
 #        e.g. x86/max_gpa_test)
 set -eu
-# Its own make runs with its own -j: not a parent make's jobserver.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# Its make joins make check's jobserver, or runs -j$(nproc) alone (rig/jobs.sh).
+. "$(dirname "$(readlink -f "$0")")/jobs.sh"
 tree=$(readlink -f "$1") out=$(mkdir -p "$2" && readlink -f "$2"); shift 2
 . "$(dirname "$(readlink -f "$0")")/ccache.sh"
 rig_ccache "$(dirname "$(dirname "$tree")")"
@@ -18,7 +18,7 @@ rm -rf "$out"
 # than the KVM Makefile alone and warns about it; keep that in a log.
 log=$out.log
 if ! make -s -C "$tree/tools/testing/selftests" TARGETS=kvm KSFT_INSTALL_PATH="$out" \
-	O="$out.build" CC="ccache gcc" EXTRA_CFLAGS=-static -j"$(nproc)" \
+	O="$out.build" CC="ccache gcc" EXTRA_CFLAGS=-static $RIG_J \
 	TEST_GEN_PROGS_x86="$*" TEST_GEN_PROGS_EXTENDED_x86= TEST_PROGS_x86= install >"$log" 2>&1; then
 	grep -v 'warning:\|note:' "$log" | tail -20 >&2
 	echo "build-kselftest: the kselftest install failed; see $log" >&2

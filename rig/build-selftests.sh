@@ -5,8 +5,8 @@
 #        e.g. set_memory_region_test or x86_64/cpuid_test, x86/cpuid_test on 7.x)
 # KVMGPA_LIB: the static libkvmgpa that rig/rig_bench links (make tools).
 set -eu
-# Its own make runs with its own -j: not a parent make's jobserver.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# Its make joins make check's jobserver, or runs -j$(nproc) alone (rig/jobs.sh).
+. "$(dirname "$(readlink -f "$0")")/jobs.sh"
 tree=$(readlink -f "$1") out=$2; shift 2
 kdir=$tree/tools/testing/selftests/kvm
 rig=$(dirname "$(readlink -f "$0")")
@@ -30,7 +30,7 @@ case " $progs " in
 esac
 # OUTPUT must be explicit: lib.mk only defaults it at MAKELEVEL 0, and the
 # rig calls this from make.
-make -s -C "$kdir" -f "$rig/progs/rig-progs.mk" RIG_PROGS="$progs" -j"$(nproc)" \
+make -s -C "$kdir" -f "$rig/progs/rig-progs.mk" RIG_PROGS="$progs" $RIG_J \
 	OUTPUT="$kdir" CC="ccache gcc" EXTRA_CFLAGS=-static \
 	RIG_KVMGPA_INC="$rig/../kvmgpa/include" RIG_KVMGPA_LIB="${KVMGPA_LIB:-}" $targets
 mkdir -p "$out"

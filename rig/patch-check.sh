@@ -12,8 +12,8 @@
 # kernel supports (scripts/min-tool-version.sh: 6.12 and 6.1, not 7.2).
 # usage: patch-check.sh VERSION SRCDIR PATCHDIR
 set -eu
-# Its own make runs with its own -j: not a parent make's jobserver.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+# Its make joins make check's jobserver, or runs -j$(nproc) alone (rig/jobs.sh).
+. "$(dirname "$(readlink -f "$0")")/jobs.sh"
 ver=$1 src=$(readlink -f "$2") pdir=$(readlink -f "$3")
 rig=$(dirname "$(readlink -f "$0")")
 . "$rig/ccache.sh"
@@ -45,7 +45,7 @@ setup() {	# WORKTREE CC: check out rig-base, configure for the matrix
 # numbers, go to FILE, the compiler's output to $wt/.err.
 build_w1() {
 	for o in $objs; do rm -f "$wt/$o"; done
-	make -s -C "$wt" CC="$cc" -j"$(nproc)" W=1 $objs >/dev/null 2>"$wt/.err" || return 1
+	make -s -C "$wt" CC="$cc" $RIG_J W=1 $objs >/dev/null 2>"$wt/.err" || return 1
 	grep 'warning:' "$wt/.err" | sed -E 's/:[0-9]+(:[0-9]+)?:/:/' | sort -u >"$1" || true
 }
 
@@ -118,7 +118,7 @@ if git -C "$src" diff --name-only rig-base..HEAD | grep -q '^tools/testing/selft
 	kst=$wt/tools/testing/selftests/kvm
 	adir=x86_64; [ -d "$kst/x86" ] && adir=x86	# x86/ since 7.x
 	if make -s -C "$wt" headers >/dev/null 2>&1 && make -s -C "$kst" OUTPUT="$kst" \
-		CC="ccache gcc" -j"$(nproc)" "$kst/$adir/max_gpa_test" >/dev/null 2>"$wt/.err"; then
+		CC="ccache gcc" $RIG_J "$kst/$adir/max_gpa_test" >/dev/null 2>"$wt/.err"; then
 		echo "ok   selftests build at the last patch"
 	else
 		echo "FAIL selftests do not build:"; head -20 "$wt/.err"; fail=1

@@ -20,12 +20,13 @@ out=$b/selftests/$v-regression
 mkdir -p "$out"
 . "$rig/ccache.sh"
 rig_ccache "$b"
+. "$rig/jobs.sh"
 # -k: a test that does not build is reported below (unless a rule excludes
 # it), not allowed to stop the others.
 mkdir -p "$b/logs"
 # -static in CC: 6.1 links some tests without CFLAGS, so EXTRA_CFLAGS is not enough.
 mk() { make -C "$kdir" OUTPUT="$out" CC="ccache gcc -static" "$@"; }
-mk -s -k -j"$(nproc)" > "$b/logs/regression-build-$v.log" 2>&1 ||
+mk -s -k $RIG_J > "$b/logs/regression-build-$v.log" 2>&1 ||
 	echo "regression: some $v selftests did not build, see $b/logs/regression-build-$v.log"
 [ $build_only = no ] || exit 0
 # -q: only read the test list. Without it, make -p also remade whatever it

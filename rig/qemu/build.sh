@@ -47,6 +47,10 @@ src=$q/src obj=$q/obj
 	{ echo "qemu: no $fwroot/usr/share/seabios/bios-256k.bin (rig/vmm/fetch-qemu.sh)" >&2; exit 1; }
 . "$here/../ccache.sh"
 rig_ccache "$q"
+# ninja (1.11) cannot join make check's jobserver (rig/jobs.sh): under one,
+# it runs one job in the slot it holds; alone, -j$(nproc).
+. "$here/../jobs.sh"
+ninja_j=${RIG_J:--j1}
 # meson (>= 1.5) and pycotap from bookworm-backports, unpacked by
 # fetch-source.sh; configure's Python venv sees them through PYTHONPATH,
 # and so does meson when ninja re-runs it.
@@ -91,7 +95,7 @@ fi
 # ninja re-runs meson itself when a meson.build, a Kconfig or devices.mak
 # changed; do that first, so that the dry run counts the real work.
 ninja_q() {
-	ninja -C "$obj" "$@" > "$obj/build.log" 2>&1 && return 0
+	ninja -C "$obj" $ninja_j "$@" > "$obj/build.log" 2>&1 && return 0
 	grep -A20 '^FAILED' "$obj/build.log" | head -60 >&2
 	echo "qemu: build failed; the whole log: $obj/build.log" >&2
 	exit 1
